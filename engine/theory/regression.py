@@ -153,8 +153,13 @@ def general_engine(kap: np.ndarray, T: np.ndarray, T0: np.ndarray, n: np.ndarray
     if over.any():
         # κ0 = κ(0, T0) solves df1(κ0) = T0 (T0 < d): the shared solver at λ = 0
         sub_idx = np.nonzero(over)[0]
-        sub_spec = spec if spec.eig.shape[0] == 1 else Spectrum(spec.eig[sub_idx], spec.mult[sub_idx], spec.c2[sub_idx])
-        kap0[sub_idx] = spectra.kappa(np.zeros(sub_idx.size), T0[sub_idx].astype(float), sub_spec)
+        if spec.eig.shape[0] == 1:
+            # one solve per distinct T0 (a sweep over n, T or λ shares it)
+            uniq, inv = np.unique(T0[sub_idx].astype(float), return_inverse=True)
+            kap0[sub_idx] = spectra.kappa(np.zeros(uniq.size), uniq, spec)[inv.reshape(-1)]
+        else:
+            sub_spec = Spectrum(spec.eig[sub_idx], spec.mult[sub_idx], spec.c2[sub_idx])
+            kap0[sub_idx] = spectra.kappa(np.zeros(sub_idx.size), T0[sub_idx].astype(float), sub_spec)
     k0 = kap0.reshape(-1, 1)
     s_over = eig / (eig + k0)
     g = eig / (eig + k0) ** 2

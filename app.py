@@ -1,0 +1,29 @@
+"""Collapse Explorer: entry point. Builds the navigation over pages/ and the shared sidebar."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+st.set_page_config(page_title="Collapse Explorer", page_icon="📉", layout="wide")
+
+# (file, title, icon); a page is listed once its file exists in pages/
+PAGES = [
+    ("pages/home.py", "Home", "🏠"),
+    ("pages/regression.py", "Regression", "📈"),
+    ("pages/mixing.py", "Mixing", "🧪"),
+    ("pages/tails.py", "Tails", "🦎"),
+    ("pages/verification.py", "Verification", "✅"),
+    ("pages/runs.py", "Runs", "🏃"),
+]
+
+pages = [st.Page(path, title=title, icon=icon, url_path=Path(path).stem) for path, title, icon in PAGES if (ROOT / path).exists()]
+nav = st.navigation(pages)
+st.sidebar.caption("Collapse Explorer: the theory of model collapse, live, checked against simulation.")
+nav.run()

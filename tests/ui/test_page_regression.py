@@ -1,0 +1,54 @@
+"""Regression page: URL state, bad URL values, gaps and the Monte Carlo overlay (AppTest)."""
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "regression.py")
+
+
+def run(query=None):
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_url_values_set_the_widgets():
+    at = run({"n": "7", "lam": "0.05", "spectrum": "power", "T": "2000"})
+    assert at.slider(key="n").value == 7
+    assert at.select_slider(key="lam").value == 0.05
+    assert at.selectbox(key="spectrum").value == "power"
+    assert at.select_slider(key="T").value == 2000
+    assert not at.error
+
+
+def test_bad_url_value_shows_message_and_falls_back_to_default():
+    at = run({"lam": "-3", "d": "abc"})
+    messages = " ".join(e.value for e in at.error)
+    assert "lam" in messages and ">= 0" in messages
+    assert "d = 'abc'" in messages
+    assert at.select_slider(key="lam").value == 1e-3
+    assert at.select_slider(key="d").value == 300
+
+
+def test_uncovered_regime_is_a_gap_with_a_note():
+    at = run({"T0": "300"})  # T0 = d: generator factor infinite
+    infos = " ".join(i.value for i in at.info)
+    assert "T₀ ∈ {d, d+1}" in infos and "gaps" in infos
+
+
+def test_monte_carlo_overlay_draws_error_bars():
+    at = run({"d": "20", "T": "100", "T0": "50", "mc": "true", "mc_seeds": "4"})
+    assert at.toggle(key="mc").value is True
+    charts = at.get("plotly_chart")
+    import json
+    fig = json.loads(charts[0].proto.spec)
+    mc = [t for t in fig["data"] if t.get("name", "").startswith("Monte Carlo")]
+    assert mc and all("error_y" in t for t in mc)
+
+
+def test_monte_carlo_refused_for_large_d():
+    at = run({"d": "5000", "mc": "true"})
+    assert any("limited to d" in w.value for w in at.warning)

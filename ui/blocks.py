@@ -1,0 +1,56 @@
+"""Page building blocks: a chart with its CSV download and formula expander, notes and errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from engine.params import ParamError
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "chart"
+
+
+def csv_bytes(data: pd.DataFrame) -> bytes:
+    return data.to_csv(index=False).encode("utf-8")
+
+
+def chart_block(fig: go.Figure, data: pd.DataFrame, name: str, formulas: str | Iterable[str] = (),
+                note: str | None = None, explain: str | None = None) -> None:
+    """Draw ``fig``, a CSV download of ``data`` and an expander with the formula(s) (LaTeX)."""
+    st.plotly_chart(fig, width="stretch", key=f"fig-{slug(name)}", config={"displaylogo": False,
+                    "toImageButtonOptions": {"format": "png", "filename": slug(name)}})
+    if note:
+        st.caption(note)
+    cols = st.columns([1, 3])
+    cols[0].download_button("Download CSV", csv_bytes(data), file_name=f"{slug(name)}.csv", mime="text/csv",
+                            key=f"csv-{slug(name)}", width="stretch")
+    with cols[1].expander("Formula behind this chart"):
+        if explain:
+            st.markdown(explain)
+        for f in [formulas] if isinstance(formulas, str) else formulas:
+            st.latex(f)
+
+
+def assumed_note(text: str) -> None:
+    """Label something that is a project assumption, not from the paper."""
+    st.caption(f"⚠️ Not from the paper (project assumption): {text}")
+
+
+def show_error(exc: Exception | str) -> None:
+    """A clear message instead of a traceback."""
+    msg = str(exc)
+    if isinstance(exc, ParamError) or isinstance(exc, str):
+        st.error(f"Invalid parameters: {msg}")
+    else:
+        st.error(f"Could not compute this view: {msg}")
+
+
+def gap_note(count: int, why: str) -> None:
+    if count:
+        st.info(f"{count} point(s) are outside what the formulas cover and are left as gaps: {why}")
