@@ -62,11 +62,11 @@ class Spectrum:
 
 
 def _wsum(f: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Row sums of f * w; a BLAS matrix-vector product when w is shared by all rows."""
+    """Row sums of f * w without forming the product (einsum; faster here than a threaded BLAS gemv)."""
     f = np.asarray(f, float)
     if w.shape[0] == 1:
-        return f @ w[0] if f.ndim == 2 else np.broadcast_to(f, w.shape) @ w[0]
-    return np.einsum("pk,pk->p", np.broadcast_to(f, w.shape) if f.shape != w.shape else f, w)
+        return np.einsum("pk,k->p", np.atleast_2d(f), w[0])
+    return np.einsum("pk,pk->p", np.broadcast_to(f, w.shape), w)
 
 
 def source_delta(beta: np.ndarray | float, r: np.ndarray | float) -> np.ndarray:

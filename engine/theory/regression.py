@@ -131,11 +131,13 @@ def general_engine(kap: np.ndarray, T: np.ndarray, T0: np.ndarray, n: np.ndarray
     Vectorised over points (shape (P,)); the loop is over generations only (up to max n).
     ``design`` is "independent"/"dependent" or a sequence of those, one per point.
     Returns NaN where a formula does not apply (T0 ∈ {d, d+1}, or 1 − df2/T ≤ 0).
+
+    Quantities shared by all points (the spectrum, and κ0 when every point has the same T0)
+    stay of shape (1, K); only κ-dependent ones are (P, K).
     """
     P = kap.shape[0]
-    eig = np.broadcast_to(spec.eig, (P, spec.eig.shape[1])) if spec.eig.shape[0] == 1 else spec.eig
+    eig = spec.eig
     k = kap.reshape(-1, 1)
-    Tc = T.reshape(-1, 1)
     d = np.broadcast_to(spec.d, (P,))
     ratio = eig / (eig + k)
     D2 = spec.tr(ratio * ratio)
@@ -144,58 +146,63 @@ def general_engine(kap: np.ndarray, T: np.ndarray, T0: np.ndarray, n: np.ndarray
         ok = denom > 1e-12
         safe = np.where(ok, denom, 1.0).reshape(-1, 1)
         # downstream operator D = Σ − 2κΣ(Σ+κ)^{-1} + κ²Σ(Σ+κ)^{-2}/(1 − D2/T)
-        Dop = eig - 2.0 * k * ratio + k**2 * eig / (eig + k) ** 2 / safe
-        lin = eig * ratio  # Σ²(Σ+κ)^{-1}, applied to E[ŵ]
+        Dop = eig - 2.0 * k * ratio + (k * ratio) ** 2 / eig / safe
+    lin = eig * ratio  # Σ²(Σ+κ)^{-1}, applied to E[ŵ]
 
-    # generator moments
+    # generator moments: κ0 = κ(0, T0) for T0 < d (df1(κ0) = T0), one solve per distinct T0
     over = T0 < d
-    kap0 = np.zeros(P)
-    if over.any():
-        # κ0 = κ(0, T0) solves df1(κ0) = T0 (T0 < d): the shared solver at λ = 0
-        sub_idx = np.nonzero(over)[0]
+    any_over, all_over = bool(over.any()), bool(over.all())
+    if any_over:
         if spec.eig.shape[0] == 1:
-            # one solve per distinct T0 (a sweep over n, T or λ shares it)
-            uniq, inv = np.unique(T0[sub_idx].astype(float), return_inverse=True)
-            kap0[sub_idx] = spectra.kappa(np.zeros(uniq.size), uniq, spec)[inv.reshape(-1)]
+            uniq, inv = np.unique(np.where(over, T0, np.min(T0[over])).astype(float), return_inverse=True)
+            k0u = spectra.kappa(np.zeros(uniq.size), uniq, spec)
+            k0 = k0u[inv.reshape(-1)].reshape(-1, 1) if uniq.size > 1 else k0u.reshape(1, 1)
         else:
-            sub_spec = Spectrum(spec.eig[sub_idx], spec.mult[sub_idx], spec.c2[sub_idx])
-            kap0[sub_idx] = spectra.kappa(np.zeros(sub_idx.size), T0[sub_idx].astype(float), sub_spec)
-    k0 = kap0.reshape(-1, 1)
-    s_over = eig / (eig + k0)
-    g = eig / (eig + k0) ** 2
-    df2_0 = spec.tr(s_over * s_over)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gen_over = 1.0 / (T0 - df2_0)
-        gen_under = 1.0 / (T0 - d - 1.0)
-    s = np.where(over.reshape(-1, 1), s_over, 1.0)
-    inv_eig = 1.0 / eig
+            k0 = spectra.kappa(np.zeros(P), np.where(over, T0, 1).astype(float), spec).reshape(-1, 1)
+        s_over = eig / (eig + k0)
+        g = s_over / (eig + k0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gen_over = 1.0 / (T0 - spec.tr(s_over * s_over))
+    if not all_over:
+        inv_eig = 1.0 / eig
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gen_under = 1.0 / (T0 - d - 1.0)
+    over_col = over.reshape(-1, 1)
 
     def noise(M: np.ndarray) -> np.ndarray:  # N(M)
-        return np.where(over, spec.tr(M * g) * gen_over, spec.tr(M * inv_eig) * gen_under)
+        if all_over:
+            return spec.tr(M * g) * gen_over
+        under_val = spec.tr(M * inv_eig) * gen_under
+        return np.where(over, spec.tr(M * g) * gen_over, under_val) if any_over else under_val
 
     def phi(M: np.ndarray) -> np.ndarray:  # Φ(M)
+        if not any_over:
+            return M
         over_val = s_over**2 * M + (k0**2) * g * (spec.tr(M * g) * gen_over).reshape(-1, 1)
-        return np.where(over.reshape(-1, 1), over_val, M)
+        return over_val if all_over else np.where(over_col, over_val, M)
 
     dep = np.asarray([design] * P if isinstance(design, str) else list(design)) == "dependent"
     n = n.astype(int)
     s2 = sigma0**2
-    # independent design: iterate the recursion, freezing each point once its n is reached
-    M = Dop.copy()
-    acc = np.zeros(P)
-    Mn = M.copy()
-    for step in range(int(n.max(initial=0))):
-        live = step < n
-        acc = acc + np.where(live, s2 * noise(M), 0.0)
-        M = np.where(live.reshape(-1, 1), phi(M), M)
-    quad_indep = spec.quad(M) + acc
-    mean_indep = s ** n.reshape(-1, 1)
-    # dependent design: E[ŵᵀMŵ] = cᵀΦ(M)c + nσ0²N(M) for n ≥ 1
-    quad_dep = np.where(n >= 1, spec.quad(phi(Mn)) + n * s2 * noise(Mn), spec.quad(Mn))
-    mean_dep = np.where((n >= 1).reshape(-1, 1), s, 1.0)
-    quad = np.where(dep, quad_dep, quad_indep)
-    mean = np.where(dep.reshape(-1, 1), mean_dep, mean_indep)
-    cross = spec.quad(lin * mean)
+    s = (s_over if all_over else np.where(over_col, s_over, 1.0)) if any_over else np.ones((1, 1))
+    quad = np.zeros(P)
+    cross = np.zeros(P)
+    if (~dep).any():
+        # independent design: iterate the recursion, freezing each point once its n is reached
+        M = Dop
+        acc = np.zeros(P)
+        for step in range(int(n[~dep].max(initial=0))):
+            live = step < n
+            acc = acc + np.where(live, s2 * noise(M), 0.0)
+            M = np.where(live.reshape(-1, 1), phi(M), M)
+        quad = spec.quad(M) + acc
+        cross = spec.quad(lin * s ** n.reshape(-1, 1))
+    if dep.any():
+        # dependent design: E[ŵᵀMŵ] = cᵀΦ(M)c + nσ0²N(M), E[ŵ] = s c, for n ≥ 1
+        q_dep = np.where(n >= 1, spec.quad(phi(Dop)) + n * s2 * noise(Dop), spec.quad(Dop))
+        c_dep = np.where(n >= 1, spec.quad(lin * s), spec.quad(lin))
+        quad = np.where(dep, q_dep, quad)
+        cross = np.where(dep, c_dep, cross)
     var = sigma**2 * D2 / (T - D2)
     total = quad - 2.0 * cross + spec.w0_sigma_norm2 + var
     bad = ~ok | ((~over) & (T0 - d - 1.0 <= 0) & (n >= 1))
