@@ -15,12 +15,12 @@ st.set_page_config(page_title="Collapse Explorer", page_icon="📉", layout="wid
 
 # (file, title, icon); a page is listed once its file exists in pages/
 PAGES = [
-    ("pages/home.py", "Home", "🏠"),
-    ("pages/regression.py", "Regression", "📈"),
-    ("pages/mixing.py", "Mixing", "🧪"),
-    ("pages/tails.py", "Tails", "🦎"),
-    ("pages/verification.py", "Verification", "✅"),
-    ("pages/runs.py", "Runs", "🏃"),
+    ("app_pages/home.py", "Home", "🏠"),
+    ("app_pages/regression.py", "Regression", "📈"),
+    ("app_pages/mixing.py", "Mixing", "🧪"),
+    ("app_pages/tails.py", "Tails", "🦎"),
+    ("app_pages/verification.py", "Verification", "✅"),
+    ("app_pages/runs.py", "Runs", "🏃"),
 ]
 
 pages = [st.Page(path, title=title, icon=icon, url_path=Path(path).stem) for path, title, icon in PAGES if (ROOT / path).exists()]

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "regression.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "regression.py")
 
 
 def run(query=None):

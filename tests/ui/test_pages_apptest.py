@@ -7,12 +7,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+PAGES = sorted(p.name for p in (ROOT / "app_pages").glob("*.py"))
 TIMEOUT = 180
 
 
 def _run(page: str, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "app_pages" / page), default_timeout=TIMEOUT)
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.run()
@@ -67,3 +67,10 @@ def _option_value(widget, text):
     except ValueError:
         return text
     return int(f) if f.is_integer() and "." not in str(text) and "e" not in str(text) else f
+
+
+def test_app_entry_point_renders_navigation_and_default_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    _no_failure(at, "app.py")
+    assert at.title and at.title[0].value  # the default page rendered through st.navigation
