@@ -9,6 +9,7 @@ from engine.params import ParamError
 from engine.views import regression as view
 from ui import figures_regression as F
 from ui.blocks import assumed_note, chart_block, gap_note, show_error
+from ui.exports import cli_command, params_json
 from ui.widgets import param_inputs
 
 MODEL = "regression"
@@ -93,6 +94,22 @@ if mc_on and mc_ok:
         bar.progress((i + 1) / len(charts), text=f"Monte Carlo: {i + 1}/{len(charts)} charts")
     bar.empty()
 
+
+
+def export(chart: str, sweep: str, values, per: str | None = None, per_values=(), **fixed) -> dict:
+    """Parameters JSON and the command(s) reproducing one chart's theory data."""
+    base = {**params, **fixed}
+    if per is None:
+        cmd = cli_command(MODEL, base, sweep, values)
+    else:
+        cmd = "\n".join(cli_command(MODEL, {**base, per: x}, sweep, values) for x in per_values)
+    return {"params_json": params_json(MODEL, base, chart=chart, sweep=sweep), "command": cmd}
+
+
+def grid(values) -> list:
+    return [float(x) if isinstance(x, float) else int(x) for x in np.unique(np.asarray(values))]
+
+
 by_n = v["by_n"]
 st.subheader("1. Test error against the number of generations")
 chart_block(
@@ -101,18 +118,22 @@ chart_block(
      r"Bias \simeq \frac{\kappa^2 w_0^\top\Sigma(\Sigma+\kappa I)^{-2}w_0}{1-\mathrm{df}_2(\kappa)/T},\qquad Var \simeq \frac{\sigma^2\,\mathrm{df}_2(\kappa)}{T-\mathrm{df}_2(\kappa)}",
      r"\text{Thm 4.1 (exact, }\lambda=0):\ \frac{\sigma^2 d}{T-d-1} + n\,\frac{\sigma_0^2 d}{T_0-d-1}"],
     note="The collapse part is linear in n when T₀ ≥ d. The broken line (Thm 4.1) appears when the effective λ ≤ 10⁻³.",
+    **export("error vs n", "n", grid(by_n["n"])),
 )
 gap_note(int(by_n["total"].isna().sum()), "T₀ ∈ {d, d+1} or λ = 0 at T = d.")
 
 st.subheader("2. The U-shape in λ (Fig. 1 left)")
 chart_block(F.fig_u_shape(v["by_lam"], v["lam_opt"], mc.get("by_lam")), v["by_lam"], "regression u-shape in lambda",
             [r"\kappa - \lambda = \kappa\,\mathrm{df}_1(\kappa)/T", r"E_{test}(\lambda) = Bias(\lambda) + Var(\lambda) + n\sigma_0^2\rho(\lambda)"],
-            note="Stars mark each curve's optimal λ; the optimum moves right as n grows (the minimum is flat).")
+            note="Stars mark each curve's optimal λ; the optimum moves right as n grows (the minimum is flat).",
+            **export("u-shape", "lam", [f"{x:.4g}" for x in np.unique(v["by_lam"]["lam"])], "n",
+                     grid(v["by_lam"]["n"]), lam_rule="fixed"))
 
 st.subheader("3. Error against T at the current λ rule (Fig. 1a right)")
 chart_block(F.fig_error_vs_T(v["by_T"], params["T0"], mc.get("by_T")), v["by_T"], "regression error vs T",
             [r"\lim_{T\to\infty} E_{test} = n\,\sigma_0^2\,\frac{d}{T_0-d-1}\quad(\lambda\to 0)"],
-            note="Dotted horizontal lines: the plateau nσ₀²d/(T₀−d−1) (≈ nσ₀²φ₀/(1−φ₀)). Broken lines: Thm 4.1 exact.")
+            note="Dotted horizontal lines: the plateau nσ₀²d/(T₀−d−1) (≈ nσ₀²φ₀/(1−φ₀)). Broken lines: Thm 4.1 exact.",
+            **export("error vs T", "T", grid(v["by_T"]["T"]), "n", grid(v["by_T"]["n"])))
 
 st.subheader("4. Scaling law on the power-law spectrum (Fig. 1b right, Fig. 4)")
 chart_block(F.fig_scaling(v["scaling"], params["T0"], v["slopes"], params["n"], mc.get("scaling")), v["scaling"],
@@ -121,7 +142,8 @@ chart_block(F.fig_scaling(v["scaling"], params["T0"], v["slopes"], params["n"], 
              r"\text{critical: } \lambda = T^{-\ell_{crit}},\ \ell_{crit} = \frac{\beta}{2\beta\underline r+1};\quad \text{corrected: } \lambda = \max(T_0^{-\ell_{crit}}, T^{-\beta})",
              r"E \asymp \max(\sigma^2, T^{1-2\underline r\ell-\ell/\beta})\,T^{-(1-\ell/\beta)} + \frac{n\sigma_0^2}{1-\phi_0}\max(T/T_0,\phi_0)\,T^{-(1-\ell/\beta)}\ \ (\text{Thm 5.1})"],
             note="Grey dotted lines are the paper's asymptotic slopes, anchored to the exact curve (the paper gives no constants). "
-                 "With the critical rule the error grows with T for n ≥ 1; the corrected rule levels off.")
+                 "With the critical rule the error grows with T for n ≥ 1; the corrected rule levels off.",
+            **export("scaling law", "T", grid(v["scaling"]["T"]), "lam_rule", view.RULES, spectrum="power"))
 assumed_note("the corrected rule uses a = 0 (a constant number of generations) in Corollary 5.2.")
 
 st.subheader("5. Over-parameterized generators, T₀ < d (Fig. 2)")
@@ -131,11 +153,13 @@ c1, c2 = st.columns(2)
 with c1:
     chart_block(F.fig_overparam(v["overparam"], v["overparam_guides"], "dependent", v["null"], mc.get("overparam")),
                 v["overparam"][v["overparam"]["design"] == "dependent"], "regression overparam dependent",
-                [r"\Delta Bias \simeq (1 - 1/\phi_0)\,\lVert w_0\rVert^2\ \ (n\ge 1)"])
+                [r"\Delta Bias \simeq (1 - 1/\phi_0)\,\lVert w_0\rVert^2\ \ (n\ge 1)"],
+                **export("overparam dependent", "n", list(range(11)), T0=v["overparam_T0"], design="dependent"))
 with c2:
     chart_block(F.fig_overparam(v["overparam"], v["overparam_guides"], "independent", v["null"], mc.get("overparam")),
                 v["overparam"][v["overparam"]["design"] == "independent"], "regression overparam independent",
-                [r"\Delta Bias \simeq (1 - \phi_0^{-n})\,\lVert w_0\rVert^2"])
+                [r"\Delta Bias \simeq (1 - \phi_0^{-n})\,\lVert w_0\rVert^2"],
+                **export("overparam independent", "n", list(range(11)), T0=v["overparam_T0"], design="independent"))
 
 with st.expander("What is assumed here (not from the paper)"):
     st.markdown(

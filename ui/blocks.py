@@ -21,16 +21,24 @@ def csv_bytes(data: pd.DataFrame) -> bytes:
 
 
 def chart_block(fig: go.Figure, data: pd.DataFrame, name: str, formulas: str | Iterable[str] = (),
-                note: str | None = None, explain: str | None = None) -> None:
-    """Draw ``fig``, a CSV download of ``data`` and an expander with the formula(s) (LaTeX)."""
+                note: str | None = None, explain: str | None = None, params_json: str | None = None,
+                command: str | None = None) -> None:
+    """Draw ``fig``, a CSV download of ``data``, optionally its parameters as JSON and the command
+    that reproduces it, and an expander with the formula(s) (LaTeX)."""
     st.plotly_chart(fig, width="stretch", key=f"fig-{slug(name)}", config={"displaylogo": False,
                     "toImageButtonOptions": {"format": "png", "filename": slug(name)}})
     if note:
         st.caption(note)
-    cols = st.columns([1, 3])
+    cols = st.columns([1, 1, 3] if params_json else [1, 3])
     cols[0].download_button("Download CSV", csv_bytes(data), file_name=f"{slug(name)}.csv", mime="text/csv",
                             key=f"csv-{slug(name)}", width="stretch")
-    with cols[1].expander("Formula behind this chart"):
+    if params_json:
+        cols[1].download_button("Parameters JSON", params_json.encode("utf-8"), file_name=f"{slug(name)}.json",
+                                mime="application/json", key=f"json-{slug(name)}", width="stretch")
+    if command:
+        with cols[-1].expander("Reproduce from the command line"):
+            st.code(command, language="bash")
+    with cols[-1].expander("Formula behind this chart"):
         if explain:
             st.markdown(explain)
         for f in [formulas] if isinstance(formulas, str) else formulas:
