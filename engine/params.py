@@ -338,9 +338,10 @@ MIXING = register(
                   help="Source exponent of the real ground truth.", ref="§2.5"),
             Param("w1_norm", "‖w₁*‖", r"\lVert w_1^*\rVert", "float", 1.0, lo=0, ui_lo=0, ui_hi=5,
                   help="Scale of the real ground truth.", ref="§1", assumed=True),
-            Param("m", "model width m", "m", "int", 0, lo=0, ui_lo=0, ui_hi=10_000,
-                  help="Width of the random-projections model; 0 = the classical linear model.",
-                  ref="§3"),
+            Param("m", "model width m", "m", "int", 0, lo=0, ui_lo=0, ui_hi=10_000, log=True,
+                  help="Width of the random-projections model; 0 = the classical linear model. "
+                       "ψ = m/T; m = T is the interpolation threshold.",
+                  ref="§1.4, §3"),
             Param("proj_var", "projection variance", "s^2", "enum", "1/d", choices=("1/d", "1/m"),
                   help="Entry variance of the random projection S.", ref="§3", assumed=True),
         ),
