@@ -1,0 +1,140 @@
+"""AppTests of the Verification page (app_pages/verification.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "app_pages" / "verification.py")
+
+
+def _run(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _charts(at: AppTest) -> list:
+    return at.get("plotly_chart")
+
+
+def _text(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+def test_renders_with_defaults():
+    at = _run()
+    assert not at.error
+    assert "[R] Reconstructed theory" in _text(at.warning)
+    labels = [m.label for m in at.metric]
+    for needle in ("φ (keep correct)", "ψ (keep wrong)", "kept π", "purity q_sel", "signal c", "p⋆", "regime",
+                   "N_eff", "acc at N", "acc N → ∞", "Bayes Φ(r)", "p̂⋆"):
+        assert needle in labels
+    assert len(_charts(at)) == 4  # three theory charts and the audit chart
+    regime = next(m for m in at.metric if m.label == "regime")
+    assert regime.value == "optimal"  # p = 0.3 < p* = 0.5 without verification
+    assert len(at.get("download_button")) >= 4
+
+
+def test_monte_carlo_overlay():
+    at = _run({"N": "1000"})
+    at.toggle(key="mc").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+    assert len(_charts(at)) == 4
+
+
+def test_monte_carlo_with_logistic_learner_and_skips():
+    at = _run({"mc": "true", "mc_learner": "logistic", "mc_seeds": "4", "d": "20"})
+    assert not at.error
+    assert "skipped" in _text(at.info)
+
+
+def test_bad_url_value_shows_error_and_uses_default():
+    at = _run({"p_err": "1.5"})
+    errors = _text(at.error)
+    assert "p_err" in errors and "[0, 1]" in errors
+    assert at.slider(key="p_err").value == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize("verifier", ["oracle", "noisy_oracle", "random", "custom"])
+def test_every_preset_renders(verifier):
+    at = _run({"verifier": verifier})
+    assert not at.error
+    assert at.selectbox(key="verifier").value == verifier
+
+
+def test_linear_verifier_warns_about_feature_gap():
+    at = _run({"verifier": "linear", "p_err": "0.9", "theta": "30"})
+    assert "no sharp flip" in _text(at.warning)
+    assert any("feature-based" in m.label for m in at.metric)
+    assert "collapse" in next(m for m in at.metric if m.label == "regime").value
+
+
+def test_infinite_N_and_monte_carlo():
+    at = _run({"N": "inf", "mc": "true", "mc_seeds": "4"})
+    assert not at.error
+    assert "N = ∞" in _text(at.info)
+
+
+def test_linear_verifier_in_one_dimension_monte_carlo_is_refused_cleanly():
+    at = _run({"verifier": "linear", "d": "1", "mc": "true", "mc_seeds": "4"})
+    assert "Monte Carlo unavailable" in _text(at.warning)
+
+
+def test_audit_counts_entered_by_hand():
+    at = _run()
+    at.radio(key="audit_mode").set_value("Enter my audit counts").run()
+    assert not at.exception
+    assert "p = 0.3 is below the whole interval" in _text(at.success)
+    at.number_input(key="audit_kc").set_value(800).run()  # more kept than audited
+    assert "kept_correct" in _text(at.error)
+
+
+def _slider_cases() -> list[tuple[str, str, object, object]]:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["mc"] = "true"  # enables the Monte Carlo widgets too
+    at.query_params["mc_seeds"] = "4"
+    at.run()
+    cases = [("slider", s.key, s.min, s.max) for s in at.slider if not s.disabled]
+    cases += [("select_slider", s.key, s.options[0], s.options[-1]) for s in at.select_slider if not s.disabled]
+    return cases
+
+
+SLIDERS = _slider_cases()
+
+
+def test_slider_discovery_found_the_parameters():
+    keys = {c[1] for c in SLIDERS}
+    assert {"keep_correct", "keep_wrong", "flip", "keep_rate", "theta", "tau", "p_err", "snr", "N", "d"} <= keys
+
+
+@pytest.mark.parametrize("kind, key, lo, hi", SLIDERS, ids=[c[1] for c in SLIDERS])
+def test_every_slider_at_its_bounds(kind, key, lo, hi):
+    query = {"verifier": "linear"}  # shows the linear verifier's readouts and warning paths too
+    if key == "mc_seeds":
+        query["mc"] = "true"
+    at = _run(query)
+    for value in (lo, hi):
+        widget = at.slider(key=key) if kind == "slider" else at.select_slider(key=key)
+        widget.set_value(value if kind == "slider" else _option_value(value)).run()
+        assert not at.exception, f"{key}={value}: {[e.value for e in at.exception]}"
+
+
+def _option_value(text):
+    """select_slider options are exposed formatted; map back to the underlying value."""
+    import math
+
+    if text == "inf":
+        return math.inf
+    try:
+        f = float(text)
+    except ValueError:
+        return text
+    return int(f) if f.is_integer() and "." not in str(text) and "e" not in str(text) else f
