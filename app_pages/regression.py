@@ -39,6 +39,9 @@ with st.sidebar:
                       help="Simulate exactly the same model (§9) and draw mean ± standard error over seeds.")
     mc_seeds = st.select_slider("Monte Carlo seeds", options=[4, 8, 16, 32], value=8, key="mc_seeds",
                                 bind="query-params", disabled=not mc_on)
+    runs_on = st.toggle("Overlay training runs", key="runs", bind="query-params",
+                        help="Cached regression_chain runs (gradient-descent training, see the Runs page) whose "
+                             "d, T₀, λ, σ, σ₀ and spectrum equal the current values, on chart 3.")
 
 params = {**sizes, **reg, **noise, **data}
 
@@ -130,7 +133,20 @@ chart_block(F.fig_u_shape(v["by_lam"], v["lam_opt"], mc.get("by_lam")), v["by_la
                      grid(v["by_lam"]["n"]), lam_rule="fixed"))
 
 st.subheader("3. Error against T at the current λ rule (Fig. 1a right)")
-chart_block(F.fig_error_vs_T(v["by_T"], params["T0"], mc.get("by_T")), v["by_T"], "regression error vs T",
+fig_T = F.fig_error_vs_T(v["by_T"], params["T0"], mc.get("by_T"))
+if runs_on:
+    from ui.runs_overlay import add_cached_points, cached_points
+
+    keys = ("d", "T0", "lam", "sigma", "sigma0", "spectrum")
+    run_pts = cached_points(MODEL, {k: params[k] for k in keys}, task="regression_chain")
+    run_pts = run_pts[run_pts["x_key"] == "T"] if len(run_pts) else run_pts
+    if params["lam_rule"] != "fixed" or run_pts.empty:
+        st.caption("No cached training run matches the current d, T₀, λ, σ, σ₀ and spectrum with the fixed λ rule "
+                   "(the shipped run uses the defaults: d=300, T₀=600, λ=10⁻³, σ=0.1, σ₀=0.2). Launch one on the Runs page.")
+    else:
+        add_cached_points(fig_T, run_pts, x_key="T", name="training run (gradient descent)")
+        st.caption(f"Training runs: {run_pts['run_id'].nunique()} cached run(s), hollow diamonds (mean ± se over seeds).")
+chart_block(fig_T, v["by_T"], "regression error vs T",
             [r"\lim_{T\to\infty} E_{test} = n\,\sigma_0^2\,\frac{d}{T_0-d-1}\quad(\lambda\to 0)"],
             note="Dotted horizontal lines: the plateau nσ₀²d/(T₀−d−1) (≈ nσ₀²φ₀/(1−φ₀)). Broken lines: Thm 4.1 exact.",
             **export("error vs T", "T", grid(v["by_T"]["T"]), "n", grid(v["by_T"]["n"])))

@@ -73,3 +73,17 @@ def test_each_chart_exports_json_and_a_command_that_reproduces_its_data():
     assert [round(r["total"], 4) for r in rows[:3]] == [0.0217, 0.0530, 0.0842]
     labels = [b.label for b in at.get("download_button")]
     assert labels.count("Download CSV") >= 6 and labels.count("Parameters JSON") >= 6
+
+
+def test_training_runs_overlay_draws_the_shipped_figure_1a_run():
+    import json
+
+    at = run({"runs": "true"})
+    fig = json.loads(at.get("plotly_chart")[2].proto.spec)
+    runs = [t for t in fig["data"] if t.get("name", "").startswith("training run")]
+    assert runs, [t.get("name") for t in fig["data"]]
+    # off-default parameters: no match, and the page says so
+    at = run({"runs": "true", "lam": "0.1"})
+    fig = json.loads(at.get("plotly_chart")[2].proto.spec)
+    assert not [t for t in fig["data"] if t.get("name", "").startswith("training run")]
+    assert any("No cached training run matches" in c.value for c in at.caption)
