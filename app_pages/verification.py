@@ -61,6 +61,10 @@ with st.sidebar:
                               help="The closed forms are for the centroid learner; ridge and logistic share its "
                                    "N → ∞ limit (§2.2). Ridge λ = 1e-3·n and logistic penalty 1e-4 are [A].")
 
+    runs_on = st.toggle("Overlay training runs", key="runs", bind="query-params",
+                        help="Cached verification_classifier runs (a real logistic generator and retrained model, see "
+                             "the Runs page) whose d and SNR equal the current values, on chart 1.")
+
 params = {**chosen, **custom, **noisy, **rand, **linear, **data}
 
 
@@ -151,8 +155,20 @@ if mc_on:
 
 # ----------------------------------------------------------------------------- chart 1
 st.subheader("1. Accuracy against N for several verifiers")
+fig_N = F.fig_acc_vs_N(v["by_N"], v["refs"], mc.get("by_N"))
+if runs_on:
+    from ui.runs_overlay import add_cached_points, cached_points
+
+    run_pts = cached_points(MODEL, {"d": params["d"], "snr": params["snr"]}, task="verification_classifier")
+    if run_pts.empty:
+        st.caption("No cached training run matches the current d and SNR (the shipped run uses d = 20, SNR = 1.5). "
+                   "Launch one on the Runs page.")
+    else:
+        add_cached_points(fig_N, run_pts, x_key="N", name="training run, verifier")
+        st.caption("Training runs (hollow diamonds): a logistic generator trained on a few real samples labels N inputs; "
+                   "its errors depend on x, so the (φ, ψ) theory curves are only a guide for them.")
 chart_block(
-    F.fig_acc_vs_N(v["by_N"], v["refs"], mc.get("by_N")), v["by_N"], "verification accuracy vs N",
+    fig_N, v["by_N"], "verification accuracy vs N",
     [r"\mathrm{acc}(N) \approx \Phi\!\left(\frac{c\,r^2}{\sqrt{c^2 r^2 + d/n}}\right),\quad n = N\pi,\ "
      r"\pi = (1-p)\varphi + p\psi,\ c = \frac{(1-p)\varphi - p\psi}{\pi}",
      r"\text{for } c>0:\ \mathrm{acc}(N) = \Phi\!\left(r\Big/\sqrt{1 + d/(r^2 N_{eff})}\right),\quad N_{eff} = N\pi c^2",

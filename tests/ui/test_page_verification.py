@@ -138,3 +138,20 @@ def _option_value(text):
     except ValueError:
         return text
     return int(f) if f.is_integer() and "." not in str(text) and "e" not in str(text) else f
+
+
+def test_training_runs_overlay_matches_the_shipped_run():
+    import json
+
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    for k, v in {"runs": "true", "d": "20", "snr": "1.5"}.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [t.get("name", "") for t in fig["data"]]
+    assert any(n.startswith("training run, verifier") for n in names), names
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.query_params["runs"] = "true"
+    at.run()
+    assert any("No cached training run matches" in c.value for c in at.caption)
