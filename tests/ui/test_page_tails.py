@@ -1,0 +1,83 @@
+"""Tails page under AppTest: defaults, Monte Carlo overlay, resample labelled as simulation,
+bad URL values, the alternative-mode sliders (top-p, beta') at their bounds, the GCD bridge."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = str(ROOT / "app_pages" / "tails.py")
+
+
+def run(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def names(fig: dict) -> list[str]:
+    return [t.get("name", "") for t in fig["data"]]
+
+
+def test_defaults_render_every_panel_and_the_gcd_bridge():
+    at = run()
+    assert not at.error
+    figs = figures(at)
+    titles = [f["layout"]["title"]["text"] for f in figs]
+    for needle in ("Your configuration", "Tail cutting", "Finite-T₀ generator", "Tail narrowing", "Generations", "Un-learned",
+                   "Mixing clean data", "Local slope", "GCD outcomes"):
+        assert any(needle.lower() in t.lower() for t in titles), needle
+    assert "0.8443" in " ".join(titles)
+    assert len(at.get("download_button")) == len(figs)
+    # default: clean law at T = 1e4: E = 0.0069096 (spec §2 table)
+    metric = next(m for m in at.metric if m.label == "E(T) exact")
+    assert metric.value == "0.00691"
+
+
+def test_monte_carlo_overlay_has_error_bars():
+    at = run({"mc": "true", "mc_seeds": "5", "k": "100", "p_synth": "0.9"})
+    fig = figures(at)[0]
+    mc = [t for t in fig["data"] if t.get("name", "").startswith("Monte Carlo")]
+    assert mc and all("error_y" in t for t in mc)
+
+
+def test_resample_is_drawn_from_simulation_and_labelled():
+    at = run({"mechanism": "resample", "n": "2", "T0": "1000"})
+    figs = figures(at)
+    assert any("simulation only" in n for n in names(figs[0]))
+    assert "exact E(T)" not in names(figs[0])
+    gen = next(f for f in figs if f["layout"]["title"]["text"].startswith("Generations"))
+    assert "simulation only" in gen["layout"]["title"]["text"]
+    assert next(m for m in at.metric if m.label == "E(T) exact").value == "simulation only"
+
+
+def test_bad_url_values_show_errors_and_fall_back():
+    at = run({"beta": "1", "top_p": "2", "cut_by": "top-p"})
+    msgs = " ".join(e.value for e in at.error)
+    assert "beta must be a number > 1" in msgs and "top_p" in msgs
+    assert at.slider(key="beta").value == 2.0
+
+
+def test_top_p_and_beta_prime_sliders_at_their_bounds():
+    at = run({"cut_by": "top-p", "narrow_by": "β′"})
+    for key in ("top_p", "beta_ai"):
+        s = at.slider(key=key)
+        for value in (s.min, s.max):
+            at.slider(key=key).set_value(value).run()
+            assert not at.exception, (key, value, [e.value for e in at.exception])
+
+
+def test_beta_prime_below_beta_is_raised_with_a_warning():
+    at = run({"narrow_by": "β′", "beta": "3", "beta_ai": "2"})
+    assert any("only narrow the tail" in w.value for w in at.warning)
+    assert not at.error
