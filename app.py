@@ -11,16 +11,16 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-st.set_page_config(page_title="Collapse Explorer", page_icon="📉", layout="wide")
+st.set_page_config(page_title="Collapse Explorer", page_icon=":material/trending_down:", layout="wide")
 
 # (file, title, icon); a page is listed once its file exists in pages/
 PAGES = [
-    ("app_pages/home.py", "Home", "🏠"),
-    ("app_pages/regression.py", "Regression", "📈"),
-    ("app_pages/mixing.py", "Mixing", "🧪"),
-    ("app_pages/tails.py", "Tails", "🦎"),
-    ("app_pages/verification.py", "Verification", "✅"),
-    ("app_pages/runs.py", "Runs", "🏃"),
+    ("app_pages/home.py", "Home", ":material/home:"),
+    ("app_pages/regression.py", "Regression", ":material/show_chart:"),
+    ("app_pages/mixing.py", "Mixing", ":material/blender:"),
+    ("app_pages/tails.py", "Tails", ":material/stacked_line_chart:"),
+    ("app_pages/verification.py", "Verification", ":material/verified:"),
+    ("app_pages/runs.py", "Runs", ":material/play_circle:"),
 ]
 
 pages = [st.Page(path, title=title, icon=icon, url_path=Path(path).stem) for path, title, icon in PAGES if (ROOT / path).exists()]
