@@ -145,7 +145,7 @@ def kappa(lam: np.ndarray | float, T: np.ndarray | float, spec: Spectrum, *, tol
     d = np.broadcast_to(spec.d, (P,))
     trace = np.broadcast_to(spec.trace, (P,))
     out = np.zeros(P)
-    if spec.eig.shape[1] == 1 and np.all(spec.mult.reshape(-1) >= 0):
+    if spec.eig.shape[1] == 1:
         # single group: closed form of the quadratic (isotropic Eqs. 10-11, scaled by the eigenvalue)
         e = np.broadcast_to(spec.eig[:, 0], (P,))
         phi = d / T

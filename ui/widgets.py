@@ -69,31 +69,28 @@ def param_widget(p: Param, container: Any = None, *, default: Any = None, label_
     if url_val is not None and p.key not in st.session_state and fmt_value(url_val) != st.query_params.get(p.key):
         # a valid value written differently in the link (e.g. 0.0010): set it programmatically
         st.session_state[p.key] = url_val
-    if p.key in st.session_state:
-        # the value comes from session state; passing a default too would trigger a Streamlit warning
-        base_kw: dict[str, Any] = {}
-    else:
-        base_kw = {"value": None}
+    # when the value comes from session state, passing a default too would trigger a Streamlit warning
+    pass_default = p.key not in st.session_state
     if p.kind == "enum":
         opts = list(p.choices)
-        if base_kw:
+        if pass_default:
             common["index"] = opts.index(base)
         return box.selectbox(label, opts, **common)
     if p.log or p.allow_inf:
         opts = _options(p, url_val if url_val is not None else base)
         if base not in opts:
             opts = sorted(opts + [base])
-        if base_kw:
+        if pass_default:
             common["value"] = base
         return box.select_slider(label, options=opts, format_func=fmt_value, **common)
     lo, hi = p.slider_lo, p.slider_hi
     if url_val is not None:
         lo, hi = min(lo, url_val), max(hi, url_val)
     if p.kind == "int":
-        if base_kw:
+        if pass_default:
             common["value"] = int(base)
         return box.slider(label, min_value=int(lo), max_value=int(hi), step=1, **common)
-    if base_kw:
+    if pass_default:
         common["value"] = float(base)
     return box.slider(label, min_value=float(lo), max_value=float(hi), step=_float_step(lo, hi), format="%g", **common)
 

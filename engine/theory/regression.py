@@ -284,7 +284,7 @@ def compute(call: Call, generator_factor: str = "exact") -> dict[str, np.ndarray
     collapse = total - (bias + var)
     return {
         "kappa": kap, "bias": bias, "variance": var, "collapse": collapse, "total": total,
-        "lam_eff": lam, "rho": np.where(n >= 0, rho, np.nan), "null": np.broadcast_to(spec.w0_sigma_norm2, (P,)),
+        "lam_eff": lam, "rho": rho, "null": np.broadcast_to(spec.w0_sigma_norm2, (P,)),
         "d": d,
     }
 

@@ -13,7 +13,6 @@ import pandas as pd
 
 from engine import spectra
 from engine.params import get_model
-from engine.sweep import resolve_call
 from engine.simulate.regression import simulate
 from engine.theory import regression as R
 
@@ -70,7 +69,8 @@ def theory_view(params: dict[str, Any]) -> dict[str, Any]:
         by_n["thm41_exact"] = R.thm41_exact(d, T, T0, ns, p["sigma"], p["sigma0"])
     out["by_n"] = by_n
     out["lam_eff"] = lam_eff
-    out["null"] = float(R.compute(resolve_call("regression", p))["null"][0])
+    spec = spectra.make_spectrum(p["spectrum"], d, p["beta"], p["r"], p["w0_norm"])
+    out["null"] = float(spec.w0_sigma_norm2[0])  # the null predictor's error ‖w0‖²_Σ
 
     # 2. U-shape against λ at fixed T (rule forced to fixed)
     lams = lam_grid(p["lam"])
@@ -122,8 +122,7 @@ def theory_view(params: dict[str, Any]) -> dict[str, Any]:
         df.insert(0, "design", design)
         frames.append(df)
     over = pd.concat(frames, ignore_index=True)
-    w2 = float(spectra.make_spectrum(p["spectrum"], d, p["beta"], p["r"], p["w0_norm"]).w0_norm2[0])
-    g = R.overparam_guides(d, T0o, ns_o, w2)
+    g = R.overparam_guides(d, T0o, ns_o, float(spec.w0_norm2[0]))
     guides = pd.DataFrame({"n": ns_o, "thm45_dependent": g["dependent"], "thm46_independent": g["independent"]})
     clean_ols = p["sigma"] ** 2 * d / (T - d - 1) if T > d + 1 else np.nan
     guides["thm45_dependent"] += clean_ols
