@@ -214,6 +214,21 @@ def make_spectrum(spectrum: str | list[str] | np.ndarray, d, beta, r, w0_norm=1.
     return Spectrum(eig, mult, c2)
 
 
+def draw_ground_truth(rng: np.random.Generator, S: int, coords: np.ndarray, random_direction: bool,
+                      norm: float) -> np.ndarray:
+    """S ground-truth vectors, shape (S, d), for a batch of simulation seeds.
+
+    ``random_direction``: each seed gets a uniformly random direction scaled to ``norm``
+    (the isotropic convention of the specs: only the norm enters the theory). Otherwise
+    every seed gets the fixed eigen-coordinates ``coords`` (the power-law source condition).
+    """
+    d = coords.shape[-1]
+    if random_direction:
+        v = rng.standard_normal((S, d))
+        return v / np.linalg.norm(v, axis=1, keepdims=True) * norm
+    return np.broadcast_to(coords, (S, d)).copy()
+
+
 def dense(spec: Spectrum, row: int = 0, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Expand one row to per-coordinate arrays (λ_j, c_j) for simulation.
 

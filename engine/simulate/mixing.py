@@ -143,11 +143,7 @@ def simulate_point(rng: np.random.Generator, *, d: int, T: int, p_synth: float, 
     done = 0
     while done < seeds:
         S = min(chunk, seeds - done)
-        if spectrum == "isotropic":
-            v = rng.standard_normal((S, d))
-            w1 = v / np.linalg.norm(v, axis=1, keepdims=True) * w1_norm
-        else:
-            w1 = np.broadcast_to(w1_norm * c, (S, d)).copy()
+        w1 = spectra.draw_ground_truth(rng, S, w1_norm * c, spectrum == "isotropic", w1_norm)
         delta = rng.standard_normal((S, d)) * np.sqrt(c2 / (d * eig))  # δ ~ N(0, (c²/d) Σ^{-1})
         if gram:
             res = _gram_path(rng, S, d, n1, n2, lam, sigma, sigma_synth, eig, w1, delta)

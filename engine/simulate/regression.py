@@ -76,11 +76,7 @@ def simulate_point(rng: np.random.Generator, *, d: int, T: int, T0: int, n: int,
     done = 0
     while done < seeds:
         S = min(chunk, seeds - done)
-        if spectrum == "isotropic":
-            v = rng.standard_normal((S, d))
-            w0 = v / np.linalg.norm(v, axis=1, keepdims=True) * w0_norm
-        else:
-            w0 = np.broadcast_to(c, (S, d)).copy()
+        w0 = spectra.draw_ground_truth(rng, S, c, spectrum == "isotropic", w0_norm)
         w = w0.copy()
         fixed = None
         if design == "dependent" and n >= 1:

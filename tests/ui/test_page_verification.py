@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.apptest_util import option_value
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "app_pages" / "verification.py")
 
@@ -123,21 +125,8 @@ def test_every_slider_at_its_bounds(kind, key, lo, hi):
     at = _run(query)
     for value in (lo, hi):
         widget = at.slider(key=key) if kind == "slider" else at.select_slider(key=key)
-        widget.set_value(value if kind == "slider" else _option_value(value)).run()
+        widget.set_value(value if kind == "slider" else option_value(value)).run()
         assert not at.exception, f"{key}={value}: {[e.value for e in at.exception]}"
-
-
-def _option_value(text):
-    """select_slider options are exposed formatted; map back to the underlying value."""
-    import math
-
-    if text == "inf":
-        return math.inf
-    try:
-        f = float(text)
-    except ValueError:
-        return text
-    return int(f) if f.is_integer() and "." not in str(text) and "e" not in str(text) else f
 
 
 def test_training_runs_overlay_matches_the_shipped_run():

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.apptest_util import option_value
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(p.name for p in (ROOT / "app_pages").glob("*.py"))
 TIMEOUT = 180
@@ -52,21 +54,8 @@ def test_every_slider_at_its_bounds(page, kind, key, lo, hi):
     at = _run(page)
     for value in (lo, hi):
         widget = at.slider(key=key) if kind == "slider" else at.select_slider(key=key)
-        widget.set_value(value if kind == "slider" else _option_value(widget, value)).run()
+        widget.set_value(value if kind == "slider" else option_value(value)).run()
         _no_failure(at, f"{page} {key}={value}")
-
-
-def _option_value(widget, text):
-    """select_slider options are exposed formatted; map back to the underlying value."""
-    import math
-
-    if text == "inf":
-        return math.inf
-    try:
-        f = float(text)
-    except ValueError:
-        return text
-    return int(f) if f.is_integer() and "." not in str(text) and "e" not in str(text) else f
 
 
 def test_app_entry_point_renders_navigation_and_default_page():
