@@ -24,7 +24,12 @@ def chart_block(fig: go.Figure, data: pd.DataFrame, name: str, formulas: str | I
                 note: str | None = None, explain: str | None = None, params_json: str | None = None,
                 command: str | None = None) -> None:
     """Draw ``fig``, a CSV download of ``data``, optionally its parameters as JSON and the command
-    that reproduces it, and an expander with the formula(s) (LaTeX)."""
+    that reproduces it, and an expander with the formula(s) (LaTeX). When the page has a pinned
+    view (ui.compare), the pinned curves are drawn underneath as grey ghost traces."""
+    from ui.compare import add_ghosts, remember
+
+    remember(slug(name), fig)
+    add_ghosts(slug(name), fig)
     st.plotly_chart(fig, width="stretch", key=f"fig-{slug(name)}", config={"displaylogo": False,
                     "toImageButtonOptions": {"format": "png", "filename": slug(name)}})
     if note:

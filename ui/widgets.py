@@ -40,6 +40,16 @@ def _url_value(p: Param) -> tuple[Any | None, str | None]:
         return None, f"Ignored the link's value for **{p.label}**: {exc}. Using the default {fmt_value(p.default)}."
 
 
+def _session_value(p: Param) -> Any | None:
+    """The widget's value in session state when it is a valid value of ``p`` (else None)."""
+    if p.key not in st.session_state:
+        return None
+    try:
+        return p.coerce(st.session_state[p.key])
+    except (ParamError, TypeError, ValueError):
+        return None
+
+
 def _options(p: Param, extra: Any | None) -> list[Any]:
     if p.kind == "enum":
         return list(p.choices)
@@ -78,14 +88,17 @@ def param_widget(p: Param, container: Any = None, *, default: Any = None, label_
         return box.selectbox(label, opts, **common)
     if p.log or p.allow_inf:
         opts = _options(p, url_val if url_val is not None else base)
-        if base not in opts:
-            opts = sorted(opts + [base])
+        for extra in (base, _session_value(p)):
+            if extra is not None and extra not in opts:
+                opts = sorted(opts + [extra]) if p.kind != "enum" else opts
+        # a value set programmatically (a preset, the compare panel) may be off the slider's grid
         if pass_default:
             common["value"] = base
         return box.select_slider(label, options=opts, format_func=fmt_value, **common)
     lo, hi = p.slider_lo, p.slider_hi
-    if url_val is not None:
-        lo, hi = min(lo, url_val), max(hi, url_val)
+    for extra in (url_val, _session_value(p)):
+        if extra is not None:
+            lo, hi = min(lo, extra), max(hi, extra)
     if p.kind == "int":
         if pass_default:
             common["value"] = int(base)
