@@ -12,6 +12,9 @@ from engine.simulate import mixing as sim
 from engine.theory import mixing as view
 from ui import figures_mixing as F
 from ui.blocks import assumed_note, chart_block, gap_note, show_error
+from ui.exports import chart_exports, py_params, python_command
+from ui.compare import pin_controls
+from ui.presets import preset_selector
 from ui.widgets import param_inputs
 
 MODEL = "mixing"
@@ -35,6 +38,7 @@ st.markdown(
 )
 
 with st.sidebar:
+    preset_selector(MODEL)
     st.header("Parameters")
     st.caption("Every slider is in the URL: copy the address bar to share this view.")
     st.subheader("Synthetic data")
@@ -58,6 +62,7 @@ with st.sidebar:
                                 bind="query-params", disabled=not mc_on)
 
 params = {**mix, **sizes, **reg, **data}
+pin_controls(MODEL, params)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -146,6 +151,10 @@ chart_block(
     note="Classical linear model (m = 0) for every curve. Dotted segments: each curve's ζ floor at the current λ "
          "(the total levels off at that floor plus the black dotted clean floor); "
          "× marks: the crossover n* (isotropic: σ²d/(p₂²c²); power law: where the clean curve meets the floor, §2.5 [D]).",
+    **chart_exports(MODEL, p, "error vs T", "T", sorted(set(sc["curves"]["T"].tolist())), "p_synth",
+                    list(sc["marks"]["p_synth"]), m=0,
+                    note="one command per p_synth curve (m = 0); the floor and crossover columns come from "
+                         "engine.theory.mixing.scaling_view"),
 )
 gap_note(int(sc["curves"]["total"].isna().sum()), "λ = 0 at T = d is the interpolation peak of the classical model.")
 
@@ -164,6 +173,9 @@ chart_block(
           + ("ridgeless, since s² = 1/d makes the effective ridge λd/m vanish)." if p["proj_var"] == "1/d" else "ridge λ, since s² = 1/m).")
           + (" d > T: as λ → 0 the error peaks at m = T (double descent); a larger λ (or λd with s² = 1/d) smooths the peak."
              if wd["peak_expected"] else " d ≤ T: no peak at m = T (§3.4): as λ → 0 the error is flat once m ≥ d.")),
+    **chart_exports(MODEL, p, "error vs width", "m", sorted(set(wd["curves"]["m"].tolist())), wd["vary"],
+                    list(dict.fromkeys(wd["curves"][wd["vary"]].tolist())),
+                    note="one command per curve; the first is the current parameters"),
 )
 if p["lam"] == 0:
     st.info("λ = 0: the random-projections formulas are evaluated at λ = 10⁻⁸ (§3.3), and m = T itself is left out "
@@ -181,6 +193,11 @@ chart_block(
      r"y - x = \zeta + (\sigma^2 - \sigma_1^2)\,u \quad(\text{same } \theta,\ u \text{ for both})"],
     note="One point per width m (colour: log₁₀ ψ), one marker per quality c². With σ₁ = σ₂ the c² = 0 points lie on the "
          "diagonal; lower quality lifts the points above it, most near ψ = 1.",
+    **chart_exports(MODEL, p, "pareto", "m", sorted(set(v["pareto"]["m"].tolist())),
+                    curves=[(f"error_mix (column total) for c2 = {q:g}", {"c2": q})
+                            for q in dict.fromkeys(v["pareto"]["c2"].tolist())]
+                    + [("error_real_only (column total): real data only, p_synth = 0", {"p_synth": 0.0})],
+                    note="y = total of the c2 curve, x = total with p_synth = 0, at the same m"),
 )
 assumed_note("Fig. 1's marker-to-quality mapping (squares, diamonds, stars) is taken as increasing c²; the paper's λ, σ, "
              "‖w₁*‖ and m grid are unknown, so this view uses the current sliders.")
@@ -194,6 +211,12 @@ if 0 < p["p_synth"] < 1:
         [r"E_{test} \approx \alpha^2c^2 + \phi\Big[\frac{(1-\alpha)^2\sigma_1^2}{p_1} + \frac{\alpha^2\sigma_2^2}{p_2} + c^2\alpha^2\Big(\frac{(1-\alpha)^2}{p_1p_2} + 2(1-\alpha)\Big(\frac{1-\alpha}{p_1} - \frac{\alpha}{p_2}\Big)\Big)\Big]",
          r"\alpha^* \approx \frac{\phi\,\sigma_1^2}{p_1c^2} \to 0\quad(n\to\infty)"],
         note=f"Weights (1−α)/p₁ on real and α/p₂ on synthetic samples; α = p₂ is plain mixing. φ = d/T = {wt['phi']:.3g}.",
+        **chart_exports(MODEL, p, "weighted mixing", command=python_command(
+            "from engine.theory import mixing as M; "
+            f"p = M.resolve_params({py_params(MODEL, p)}); "
+            'print(M.weighted_view(p)["curve"].to_csv(index=False))',
+            "weighted mixing (§4.1 working replacement) is not an output of curve(), so no single "
+            "`python -m engine curve` call reproduces it; this prints the chart's data")),
     )
     if wt["phi"] > 0.2:
         st.warning("This formula is a small-φ expansion (φ = d/T ≪ 1, Σ = I, λ → 0); at the current φ it is only indicative.")

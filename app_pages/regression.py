@@ -9,7 +9,9 @@ from engine.params import ParamError
 from engine.views import regression as view
 from ui import figures_regression as F
 from ui.blocks import assumed_note, chart_block, gap_note, show_error
-from ui.exports import cli_command, params_json
+from ui.exports import chart_exports
+from ui.compare import pin_controls
+from ui.presets import preset_selector
 from ui.widgets import param_inputs
 
 MODEL = "regression"
@@ -24,6 +26,7 @@ st.markdown(
 )
 
 with st.sidebar:
+    preset_selector(MODEL)
     st.header("Parameters")
     st.caption("Every slider is in the URL: copy the address bar to share this view.")
     st.subheader("Sizes")
@@ -44,6 +47,7 @@ with st.sidebar:
                              "d, T₀, λ, σ, σ₀ and spectrum equal the current values, on chart 3.")
 
 params = {**sizes, **reg, **noise, **data}
+pin_controls(MODEL, params)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -100,13 +104,8 @@ if mc_on and mc_ok:
 
 
 def export(chart: str, sweep: str, values, per: str | None = None, per_values=(), **fixed) -> dict:
-    """Parameters JSON and the command(s) reproducing one chart's theory data."""
-    base = {**params, **fixed}
-    if per is None:
-        cmd = cli_command(MODEL, base, sweep, values)
-    else:
-        cmd = "\n".join(cli_command(MODEL, {**base, per: x}, sweep, values) for x in per_values)
-    return {"params_json": params_json(MODEL, base, chart=chart, sweep=sweep), "command": cmd}
+    """Parameters JSON and the command(s) reproducing one chart's theory data (ui.exports.chart_exports)."""
+    return chart_exports(MODEL, params, chart, sweep, values, per, per_values, **fixed)
 
 
 def grid(values) -> list:
@@ -129,7 +128,7 @@ st.subheader("2. The U-shape in λ (Fig. 1 left)")
 chart_block(F.fig_u_shape(v["by_lam"], v["lam_opt"], mc.get("by_lam")), v["by_lam"], "regression u-shape in lambda",
             [r"\kappa - \lambda = \kappa\,\mathrm{df}_1(\kappa)/T", r"E_{test}(\lambda) = Bias(\lambda) + Var(\lambda) + n\sigma_0^2\rho(\lambda)"],
             note="Stars mark each curve's optimal λ; the optimum moves right as n grows (the minimum is flat).",
-            **export("u-shape", "lam", [f"{x:.4g}" for x in np.unique(v["by_lam"]["lam"])], "n",
+            **export("u-shape", "lam", grid(v["by_lam"]["lam"]), "n",
                      grid(v["by_lam"]["n"]), lam_rule="fixed"))
 
 st.subheader("3. Error against T at the current λ rule (Fig. 1a right)")

@@ -32,7 +32,8 @@ def test_renders_with_defaults() -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not _errors(at)
     assert len(_charts(at)) == 4  # scaling, width, pareto, weighted
-    assert len(at.get("download_button")) == 4
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("Download CSV") == 4 and labels.count("Parameters JSON") == 4  # every chart exports both
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["floor p₂²c²"] == "0.005"  # 0.1² · 0.5
     assert metrics["crossover n*"] == "3e+04"  # σ² d/(p₂² c²) = 0.25 · 600/0.005
