@@ -36,6 +36,15 @@ TASK_NOTES = {
                                "core model's theory with p = 1 − generator accuracy, an approximation (the "
                                "generator's errors depend on x).",
     "digits_chain": "Kernel ridge / two-layer network chain on scikit-learn's digits (label mod 2 + noise).",
+    "eigen_verify": "A small encoder–decoder transformer trained on real symmetric matrices (P1000 tokens) labels "
+                    "fresh ones with their eigenvalues by beam search; a verifier (none, oracle, noisy oracle, "
+                    "best-of-beam, self-verification, random) selects; a fresh model is retrained on the kept samples. "
+                    "One curve per verifier; the line is the generator's accuracy. The verifier groups run separately "
+                    "(same seed and sizes share the generator); the Verification page draws them together.",
+    "gcd_collapse": "A small encoder–decoder transformer learns gcd(a, b) (base-B digits); generation j learns from "
+                    "generation j−1's labels, optionally mixed with a clean fraction π. One curve per generation; "
+                    "dashed: the accuracy ceiling if every GCD of the form 2^a·5^b were learned (0.8443 in base "
+                    "10 or 1000). The Tails page draws each generation's learned-set ceiling.",
 }
 
 st.title("Runs: real retraining next to the theory")

@@ -13,6 +13,9 @@ from engine.simulate import verification as sim
 from engine.theory import verification as theory
 from ui import figures_verification as F
 from ui.blocks import assumed_note, chart_block, csv_bytes, show_error
+from ui.exports import chart_exports, py_params, python_command
+from ui.compare import pin_controls
+from ui.presets import preset_selector
 from ui.widgets import param_inputs
 
 MODEL = "verification"
@@ -34,6 +37,7 @@ st.warning(
 )
 
 with st.sidebar:
+    preset_selector(MODEL)
     st.header("Parameters")
     st.caption("Every slider is in the URL: copy the address bar to share this view.")
     st.subheader("Verifier")
@@ -63,9 +67,11 @@ with st.sidebar:
 
     runs_on = st.toggle("Overlay training runs", key="runs", bind="query-params",
                         help="Cached verification_classifier runs (a real logistic generator and retrained model, see "
-                             "the Runs page) whose d and SNR equal the current values, on chart 1.")
+                             "the Runs page) whose d and SNR equal the current values, on chart 1; the eigenvalue "
+                             "transformer runs (eigen_verify) on chart 3 and in section 5.")
 
 params = {**chosen, **custom, **noisy, **rand, **linear, **data}
+pin_controls(MODEL, params)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -81,6 +87,14 @@ def cached_mc(items: tuple, chart: str, seeds: int, learner: str) -> dict:
 @st.cache_data(max_entries=64, show_spinner=False)
 def cached_audit(items: tuple, k: int, seed: int, level: float) -> pd.DataFrame:
     return sim.audit_view(dict(items), k, seed=seed, level=level)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_eigen_cells(root: str, stamp: float) -> pd.DataFrame:
+    from engine.runs.store import RunStore
+    from engine.train.eigen_verify import cells_frame
+
+    return cells_frame(RunStore(root))
 
 
 key = tuple(sorted(params.items()))
@@ -176,6 +190,8 @@ chart_block(
     note="Curves for p < p⋆ rise to the Bayes line; for p > p⋆ they fall toward 1 − Φ(r). Monte Carlo uses the "
          "exact feature-based linear verifier, so its points follow the dotted line, not the (φ, ψ) curve.",
     explain="All verifier presets at the current p, r, d (§2.3, §2.4; the theory is [R]).",
+    **chart_exports(MODEL, params, "accuracy vs N", "N", sorted(set(v["by_N"]["N"].tolist())), "verifier",
+                    list(dict.fromkeys(v["by_N"]["verifier"].tolist())), note="one command per verifier preset"),
 )
 assumed_note("the generator line 1 − p compares a label-noise channel that sees y with a classifier; in this "
              "model 1 − p may exceed Φ(r). The real-generator comparison belongs to the experiments (§4).")
@@ -190,17 +206,45 @@ chart_block(
     note="At finite N the accuracy passes continuously through 1/2 at p = p⋆; N = ∞ (dashed) is the sharp limit. "
          "For the linear verifier the Monte Carlo follows the exact feature-based result (dotted), not the (φ, ψ) "
          "curves: its decision shares the learner's noise (§2.5).",
+    **chart_exports(MODEL, params, "accuracy vs p", "p_err", sorted(set(v["by_p"]["p_err"].tolist())), "N",
+                    sorted(set(v["by_p"]["N"].tolist())), note="one command per N"),
 )
 
 # ----------------------------------------------------------------------------- chart 3
 st.subheader("3. Accuracy against the breakdown point p⋆")
+fig_ps = F.fig_acc_vs_pstar(v["by_pstar"], p, r, mc.get("by_pstar"))
+eigen_cells = None
+if runs_on:  # eigen_verify runs: final accuracy vs measured p̂⋆ (verification.md §5.3.6)
+    from engine.train import eigen_verify as EV
+    from ui import figures_eigen_runs as FE
+
+    from engine.runs.store import default_root
+
+    eigen_all = cached_eigen_cells(str(default_root()), EV.store_stamp())
+    eigen_cfgs = EV.configs(eigen_all)
+    if eigen_cfgs:
+        eigen_cfg = (st.sidebar.selectbox("Eigen run configuration", eigen_cfgs, key="eigen_cfg")
+                     if len(eigen_cfgs) > 1 else eigen_cfgs[0])
+        eigen_cells = EV.one_config(eigen_all, eigen_cfg)
+        FE.add_eigen_pstar_points(fig_ps, EV.final_points(eigen_cells))
+        st.caption("Hollow squares: eigenvalue transformer runs (section 5), the retrained model's accuracy at the "
+                   "largest N against each verifier's measured p̂⋆, with the eigen generator's accuracy (dash-dot). "
+                   "Their accuracy is a 0-1 metric on eigenvalues, not the Gaussian-mixture accuracy of the lines.")
+    else:
+        st.caption("No finished eigen_verify run in the run store. Launch one on the Runs page.")
 chart_block(
-    F.fig_acc_vs_pstar(v["by_pstar"], p, r, mc.get("by_pstar")), v["by_pstar"], "verification accuracy vs p-star",
+    fig_ps, v["by_pstar"], "verification accuracy vs p-star",
     [r"\text{noisy oracle: } \varphi = 1-\rho,\ \psi = \rho,\ p^\star = 1-\rho;\quad "
      r"\text{perfect recall: } \varphi = 1,\ p^\star = 1/(1+\psi)",
      r"\mathrm{acc}\ \text{crosses}\ 1/2\ \text{at}\ p^\star = p"],
     note="At fixed p and N the accuracy increases with p⋆ and crosses 1/2 where p⋆ = p. The star is the current "
          "verifier.",
+    **chart_exports(MODEL, params, "accuracy vs p-star", curves=[
+        ("noisy oracle: flip ρ = ψ (keep_wrong column), φ = 1 − ρ",
+         {"verifier": "noisy_oracle", "flip": v["by_pstar"]["keep_wrong"].iloc[:theory.PSTAR_GRID.size].tolist()}),
+        ("perfect recall: custom verifier, φ = 1, ψ = keep_wrong",
+         {"verifier": "custom", "keep_correct": 1.0,
+          "keep_wrong": v["by_pstar"]["keep_wrong"].iloc[theory.PSTAR_GRID.size:].tolist()})]),
 )
 
 # ----------------------------------------------------------------------------- measure your verifier (§6.5)
@@ -267,9 +311,49 @@ if audit_df is not None:
          r"1-\alpha/2 \text{ each)}"],
         note="The simulated mode draws one independent audit per size k (larger marker: your k), so the intervals "
              "shrink like 1/√k around the true p⋆.",
+        **chart_exports(MODEL, params, "audit estimate", command=python_command(
+            "from engine.simulate.verification import audit_view; "
+            f"print(audit_view({py_params(MODEL, params)}, {k}, seed={seed}, level={float(level)!r}).to_csv(index=False))"
+            if mode.startswith("Simulate") else
+            "from engine.theory.verification import estimate_from_audit; "
+            f"print(estimate_from_audit({', '.join(str(x) for x in counts)}, level={float(level)!r}))",
+            "an audit (simulated counts, or your counts) is not an output of curve(), so no curve call reproduces "
+            "it; this prints the chart's data"), note="audit estimate (§2.1, §6.5)"),
     )
     assumed_note("the confidence interval (Wilson intervals for φ and ψ, Bonferroni-combined and mapped through "
                  "the monotone p⋆(φ, ψ)) is a project choice; it is conservative.")
+
+# ----------------------------------------------------------------------------- eigen runs (§5.3)
+if runs_on:
+    st.subheader("5. Eigenvalue transformer runs: accuracy vs N per verifier")
+    if eigen_cells is None or eigen_cells.empty:
+        st.caption("No finished eigen_verify run in the run store. Launch one on the Runs page.")
+    else:
+        row0 = eigen_cells.iloc[0]
+        st.markdown(
+            f"A transformer generator trained on n₀ = {int(row0['n_real']):,} real {int(row0['n'])}×{int(row0['n'])} "
+            f"symmetric matrices labels N fresh ones by beam search; each verifier selects; a fresh model of the same "
+            f"size is retrained on the kept samples for a fixed number of steps. Correct means relative L1 error "
+            f"< τ = {float(row0['tau']):g} (§4.1, §5.3)."
+        )
+        chart_block(
+            FE.fig_eigen_acc_vs_N(eigen_cells), eigen_cells, "eigen_verify accuracy vs N",
+            [r"\text{correct} \iff \frac{\sum_i |\hat\lambda_i - \lambda_i|}{\sum_i |\lambda_i|} < \tau",
+             r"\hat\varphi = \frac{\#(\text{kept} \wedge \text{correct})}{\#\text{correct}},\quad "
+             r"\hat\psi = \frac{\#(\text{kept} \wedge \text{wrong})}{\#\text{wrong}},\quad "
+             r"\hat p^\star = \frac{\hat\varphi}{\hat\varphi + \hat\psi}"],
+            note="N counts synthesized samples before selection; the kept count is in the hover and the CSV. "
+                 "Error bars: binomial standard error of the test accuracy.",
+        )
+        st.caption("Outcome at this size: " + FE.outcome_text(eigen_cells))
+        size = EV.SIZES.get(str(row0["size"]), {})
+        assumed_note(f"the configuration (n = {int(row0['n'])}, τ = {float(row0['tau']):g}, a "
+                     f"{size.get('enc_layers')}+{size.get('dec_layers')}-layer dim-{size.get('d_model')} model, "
+                     f"device {row0.get('device', '?')}) is this project's choice (the CPU size fits a 10-minute "
+                     "budget); the paper "
+                     "used 5×5 matrices, a 200k-example generator and up to 10M synthesized samples. Best-of-beam's "
+                     "φ̂, ψ̂ refer to its chosen candidate (p̂⋆ = 1 by construction); the self-verification "
+                     "quantile and the random-subsampling match are [A].")
 
 st.download_button("Download the readouts (CSV)", csv_bytes(pd.DataFrame([r])), file_name="verification-readouts.csv",
                    mime="text/csv", key="csv-readouts")

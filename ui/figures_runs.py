@@ -31,6 +31,9 @@ def metrics_figure(runs: Mapping[str, pd.DataFrame], plot: Mapping[str, Any],
                       plot.get("ylabel", plot.get("y", "y")), logx=bool(plot.get("logx")),
                       logy=bool(plot.get("logy")))
     x, y, se, gkey = plot.get("x"), plot.get("y"), plot.get("se"), plot.get("group")
+    # records without the plotted x (e.g. a task's generator-training progress) are not points
+    runs = {label: (df[pd.to_numeric(df[x], errors="coerce").notna()] if x in df else df.iloc[0:0])
+            for label, df in runs.items()}
     groups: list[Any] = []
     for df in runs.values():
         for g in _groups(df, gkey):

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 
 from engine.params import Model, Param, ParamError
 
-TASKS: tuple[str, ...] = ("regression_chain", "verification_classifier", "digits_chain")
+TASKS: tuple[str, ...] = ("regression_chain", "verification_classifier", "digits_chain", "gcd_collapse", "eigen_verify")
 """Task names; each is a module ``engine.train.<task>`` with PARAMS, run(spec, report)."""
 
 SEED_MAX = 2**31 - 1

@@ -38,7 +38,8 @@ def test_defaults_render_every_panel_and_the_gcd_bridge():
                    "Mixing clean data", "Local slope", "GCD outcomes"):
         assert any(needle.lower() in t.lower() for t in titles), needle
     assert "0.8443" in " ".join(titles)
-    assert len(at.get("download_button")) == len(figs)
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("Download CSV") == labels.count("Parameters JSON") == len(figs)  # every chart exports both
     # default: clean law at T = 1e4: E = 0.0069096 (spec §2 table)
     metric = next(m for m in at.metric if m.label == "E(T) exact")
     assert metric.value == "0.00691"
@@ -81,3 +82,30 @@ def test_beta_prime_below_beta_is_raised_with_a_warning():
     at = run({"narrow_by": "β′", "beta": "3", "beta_ai": "2"})
     assert any("only narrow the tail" in w.value for w in at.warning)
     assert not at.error
+
+
+def _shipped_gcd_runs() -> list[dict]:
+    """The shipped gcd_collapse runs that finished (read straight from the store's JSON files)."""
+    out = []
+    for d in sorted((ROOT / "cached_runs" / "gcd_collapse").glob("*/")):
+        status = json.loads((d / "status.json").read_text())
+        if status.get("state") == "done":
+            out.append({**json.loads((d / "spec.json").read_text()), "run_id": d.name})
+    return out
+
+
+def test_gcd_runs_section_draws_the_shipped_runs():
+    shipped = _shipped_gcd_runs()
+    assert len(shipped) >= 2  # a run without clean data and one with clean data mixed in
+    assert {s["params"]["clean_frac"] for s in shipped} >= {0.0} and max(s["params"]["clean_frac"] for s in shipped) > 0
+    at = run()
+    assert not at.error
+    figs = {f["layout"]["title"]["text"]: f for f in figures(at)}
+    acc = next(f for t, f in figs.items() if t.startswith("GCD transformer"))
+    first = min(shipped, key=lambda s: (s["params"]["clean_frac"], s["run_id"]))  # the selectbox's first run
+    assert len(acc["data"]) == 2 * (first["params"]["generations"] + 1)  # accuracy and ceiling per generation
+    assert any(n.endswith("learned-set ceiling") for n in names(acc))
+    over = next(f for t, f in figs.items() if t.startswith("Over generations"))
+    assert len(over["data"]) == 2 * len(shipped)  # accuracy and ceiling per run
+    text = " ".join(m.value for m in at.markdown)
+    assert "What the shipped runs show" in text and text.count("over generations 0–") == len(shipped)

@@ -144,3 +144,30 @@ def test_training_runs_overlay_matches_the_shipped_run():
     at.query_params["runs"] = "true"
     at.run()
     assert any("No cached training run matches" in c.value for c in at.caption)
+
+
+def _eigen_names(fig_json: dict) -> list[str]:
+    return [t.get("name", "") for t in fig_json["data"] if t.get("name", "").startswith("eigen run: ")]
+
+
+def test_eigen_runs_overlay_on_the_pstar_chart_and_their_own_section():
+    import json
+
+    at = _run({"runs": "true"})
+    assert not at.error
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) == 5  # three theory charts, the audit chart, the eigen runs' chart
+    pstar = charts[2]
+    assert "none" in " ".join(_eigen_names(pstar)) and "oracle" in " ".join(_eigen_names(pstar))
+    assert any(t.get("name") == "eigen generator (trained on real data)" for t in pstar["data"])
+    by_N = charts[4]
+    assert {"eigen run: none", "eigen run: oracle"} <= set(_eigen_names(by_N))
+    assert any("Eigenvalue transformer runs" in h.value for h in at.subheader)
+    assert any(c.value.startswith("Outcome at this size:") for c in at.caption)
+
+
+def test_eigen_runs_absent_store_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLLAPSE_RUNS_DIR", str(tmp_path / "empty"))
+    at = _run({"runs": "true"})
+    assert any("No finished eigen_verify run" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 4
