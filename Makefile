@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install clean screenshot
+.PHONY: run test test-e2e bench bench-speed install clean screenshot
 
 $(STAMP): requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
@@ -21,11 +21,20 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# the browser tests alone (Playwright + /usr/bin/chromium; `make test` runs them too)
+test-e2e: $(STAMP)
+	$(PY) -m pytest tests/e2e
+
 bench: $(STAMP)
 	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
+# the speed budget alone: page times per preset (theory, Monte Carlo) and browser first render
+bench-speed: $(STAMP)
+	$(PY) bench/bench_speed_budget.py
+
+SHOTS ?= regression
 screenshot: $(STAMP)
-	$(PY) scripts/screenshot.py
+	$(PY) scripts/screenshot.py $(SHOTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
