@@ -11,6 +11,8 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from ui.compare import start_run  # noqa: E402
+
 st.set_page_config(page_title="Collapse Explorer", page_icon=":material/trending_down:", layout="wide")
 
 # (file, title, icon); a page is listed once its file exists in pages/
@@ -25,5 +27,6 @@ PAGES = [
 
 pages = [st.Page(path, title=title, icon=icon, url_path=Path(path).stem) for path, title, icon in PAGES if (ROOT / path).exists()]
 nav = st.navigation(pages)
+start_run()
 st.sidebar.caption("Collapse Explorer: the theory of model collapse, live, checked against simulation.")
 nav.run()

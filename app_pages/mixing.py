@@ -11,11 +11,11 @@ from engine.params import ParamError
 from engine.simulate import mixing as sim
 from engine.theory import mixing as view
 from ui import figures_mixing as F
-from ui.blocks import assumed_note, chart_block, gap_note, show_error
+from ui.blocks import assumed_note, chart_block, compute_or_stop, gap_note
 from ui.exports import chart_exports, py_params, python_command
 from ui.compare import pin_controls
 from ui.presets import preset_selector
-from ui.widgets import param_inputs
+from ui.widgets import mc_controls, param_inputs
 
 MODEL = "mixing"
 
@@ -56,10 +56,9 @@ with st.sidebar:
     st.divider()
     vary = st.radio("Width chart: compare curves over", ["p_synth", "c2"], key="vary", bind="query-params",
                     horizontal=True, help="Extra total-error curves in chart 2, for several synthetic fractions or qualities.")
-    mc_on = st.toggle("Overlay Monte Carlo", key="mc", bind="query-params",
-                      help="Simulate exactly the same model (§8) and draw mean ± standard error over seeds.")
-    mc_seeds = st.select_slider("Monte Carlo seeds", options=[3, 5, 10, 20], value=5, key="mc_seeds",
-                                bind="query-params", disabled=not mc_on)
+    mc_on, mc_seeds = mc_controls(
+        "Simulate exactly the same model (§8) and draw mean ± standard error over seeds.",
+        [3, 5, 10, 20], 5)
 
 params = {**mix, **sizes, **reg, **data}
 pin_controls(MODEL, params)
@@ -76,14 +75,7 @@ def cached_mc(items: tuple, chart: str, seeds: int) -> pd.DataFrame:
 
 
 items = tuple(sorted(params.items()))
-try:
-    v = cached_view(items, vary if vary in ("p_synth", "c2") else "p_synth")
-except ParamError as exc:
-    show_error(exc)
-    st.stop()
-except Exception as exc:  # a numerical failure must not show a traceback
-    show_error(exc)
-    st.stop()
+v = compute_or_stop(cached_view, items, vary if vary in ("p_synth", "c2") else "p_synth")
 
 p = v["params"]
 ro = v["readouts"]

@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from engine.params import ParamError
 from engine.views import regression as view
 from ui import figures_regression as F
-from ui.blocks import assumed_note, chart_block, gap_note, show_error
+from ui.blocks import assumed_note, chart_block, compute_or_stop, gap_note
 from ui.exports import chart_exports
 from ui.compare import pin_controls
 from ui.presets import preset_selector
-from ui.widgets import param_inputs
+from ui.widgets import mc_controls, param_inputs
 
 MODEL = "regression"
 
@@ -38,10 +37,9 @@ with st.sidebar:
     st.subheader("Data")
     data = param_inputs(MODEL, ["spectrum", "beta", "r", "w0_norm", "design"])
     st.divider()
-    mc_on = st.toggle("Overlay Monte Carlo", key="mc", bind="query-params",
-                      help="Simulate exactly the same model (§9) and draw mean ± standard error over seeds.")
-    mc_seeds = st.select_slider("Monte Carlo seeds", options=[4, 8, 16, 32], value=8, key="mc_seeds",
-                                bind="query-params", disabled=not mc_on)
+    mc_on, mc_seeds = mc_controls(
+        "Simulate exactly the same model (§9) and draw mean ± standard error over seeds.",
+        [4, 8, 16, 32], 8)
     runs_on = st.toggle("Overlay training runs", key="runs", bind="query-params",
                         help="Cached regression_chain runs (gradient-descent training, see the Runs page) whose "
                              "d, T₀, λ, σ, σ₀ and spectrum equal the current values, on chart 3.")
@@ -60,11 +58,7 @@ def cached_mc(items: tuple, chart: str, seeds: int) -> object:
     return view.mc_view(dict(items), chart, seeds=seeds)
 
 
-try:
-    v = cached_view(tuple(sorted(params.items())))
-except ParamError as exc:
-    show_error(exc)
-    st.stop()
+v = compute_or_stop(cached_view, tuple(sorted(params.items())))
 
 consts = v["constants"]
 cols = st.columns(6)

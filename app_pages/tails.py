@@ -7,14 +7,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from engine.params import ParamError
 from engine.theory import tails as th
 from ui import figures_tails as F
-from ui.blocks import assumed_note, chart_block, show_error
+from ui.blocks import assumed_note, chart_block, compute_or_stop
 from ui.exports import chart_exports, python_command, simulate_command
 from ui.compare import pin_controls
 from ui.presets import preset_selector
-from ui.widgets import param_inputs
+from ui.widgets import mc_controls, param_inputs
 
 MODEL = "tails"
 
@@ -49,10 +48,9 @@ with st.sidebar:
     st.subheader("Generations and mixing")
     gens = param_inputs(MODEL, ["T0", "n", "mechanism", "p_synth"])
     st.divider()
-    mc_on = st.toggle("Overlay Monte Carlo", key="mc", bind="query-params",
-                      help="Simulate the same model (§7: multinomial token counts) and draw mean ± standard error.")
-    mc_seeds = st.select_slider("Monte Carlo seeds", options=[5, 10, 20, 40], value=10, key="mc_seeds",
-                                bind="query-params", disabled=not mc_on)
+    mc_on, mc_seeds = mc_controls(
+        "Simulate the same model (§7: multinomial token counts) and draw mean ± standard error.",
+        [5, 10, 20, 40], 10)
 
 params = {**base, **cut, **narrow, **gens}
 pin_controls(MODEL, params)
@@ -134,14 +132,7 @@ def cached_resample(beta: float, T0: int, seeds: int) -> tuple[pd.DataFrame, pd.
 
 
 items = tuple(sorted(params.items()))
-try:
-    cfg_df = cached_config(items)
-except ParamError as exc:
-    show_error(exc)
-    st.stop()
-except Exception as exc:  # a numerical failure must not show a traceback
-    show_error(exc)
-    st.stop()
+cfg_df = compute_or_stop(cached_config, items)
 
 beta = float(params["beta"])
 T = float(params["T"])

@@ -12,11 +12,11 @@ from engine.params import ParamError
 from engine.simulate import verification as sim
 from engine.theory import verification as theory
 from ui import figures_verification as F
-from ui.blocks import assumed_note, chart_block, csv_bytes, show_error
+from ui.blocks import assumed_note, chart_block, compute_or_stop, csv_bytes, show_error
 from ui.exports import chart_exports, py_params, python_command
 from ui.compare import pin_controls
 from ui.presets import preset_selector
-from ui.widgets import param_inputs
+from ui.widgets import mc_controls, param_inputs
 
 MODEL = "verification"
 
@@ -55,11 +55,10 @@ with st.sidebar:
     st.subheader("Generator and data")
     data = param_inputs(MODEL, ["p_err", "N", "snr", "d"])
     st.divider()
-    mc_on = st.toggle("Overlay Monte Carlo", key="mc", bind="query-params",
-                      help="Simulate the same model (§5.2: generate → flip → verify → train → exact accuracy) "
-                           "and draw mean ± standard error over seeds.")
-    mc_seeds = st.select_slider("Monte Carlo seeds", options=[4, 8, 16, 32, 64], value=16, key="mc_seeds",
-                                bind="query-params", disabled=not mc_on)
+    mc_on, mc_seeds = mc_controls(
+        "Simulate the same model (§5.2: generate → flip → verify → train → exact accuracy) "
+        "and draw mean ± standard error over seeds.",
+        [4, 8, 16, 32, 64], 16)
     mc_learner = st.selectbox("Monte Carlo learner", sim.LEARNERS, key="mc_learner", bind="query-params",
                               disabled=not mc_on,
                               help="The closed forms are for the centroid learner; ridge and logistic share its "
@@ -98,11 +97,7 @@ def cached_eigen_cells(root: str, stamp: float) -> pd.DataFrame:
 
 
 key = tuple(sorted(params.items()))
-try:
-    v = cached_view(key)
-except ParamError as exc:
-    show_error(exc)
-    st.stop()
+v = compute_or_stop(cached_view, key)
 
 r = v["readout"]
 p = float(params["p_err"])

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from engine.params import ParamError
+
+T = TypeVar("T")
 
 
 def slug(text: str) -> str:
@@ -48,6 +50,16 @@ def chart_block(fig: go.Figure, data: pd.DataFrame, name: str, formulas: str | I
             st.markdown(explain)
         for f in [formulas] if isinstance(formulas, str) else formulas:
             st.latex(f)
+
+
+def compute_or_stop(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)``, or show the error (bad parameters or a numerical failure) and stop the
+    page: a user never sees a traceback."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - show_error tells ParamError apart
+        show_error(exc)
+        st.stop()
 
 
 def assumed_note(text: str) -> None:

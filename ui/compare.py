@@ -9,7 +9,6 @@ grey "ghost" traces (``add_ghosts``). State lives in ``st.session_state`` only.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pandas as pd
@@ -19,10 +18,16 @@ import streamlit as st
 from engine import presets as P
 from ui.widgets import fmt_value
 
-_LAST = "_compare_last"      # {page: {chart slug: go.Figure}} of the latest run
-_PIN = "_compare_pin"        # {page: {"params": dict, "figs": {slug: go.Figure}}}
+_LAST = "_compare_last"      # {page: {chart slug: line traces}} of the latest run
+_PIN = "_compare_pin"        # {page: {"params": dict, "figs": {slug: line traces}}}
 _PAGE = "_compare_page"      # the page being drawn in this run
 GHOST = dict(color="rgba(120,120,120,0.55)", dash="dot", width=2)
+
+
+def start_run() -> None:
+    """Forget which page the previous run drew (app.py calls this before every page run), so
+    a page without pin controls neither records nor ghosts its charts."""
+    st.session_state.pop(_PAGE, None)
 
 
 def _pins() -> dict[str, Any]:
@@ -31,7 +36,7 @@ def _pins() -> dict[str, Any]:
 
 def _pin(page: str, params: dict[str, Any]) -> None:
     figs = st.session_state.get(_LAST, {}).get(page, {})
-    _pins()[page] = {"params": dict(params), "figs": {k: copy.deepcopy(f) for k, f in figs.items()}}
+    _pins()[page] = {"params": dict(params), "figs": dict(figs)}
 
 
 def _unpin(page: str) -> None:
@@ -66,12 +71,19 @@ def pin_controls(page: str, params: dict[str, Any], container: Any = None) -> di
     return pin
 
 
+def _lines(fig: go.Figure) -> list[tuple]:
+    """The figure's line traces as (x, y, name, xaxis, yaxis); plotly returns x and y as
+    tuples, so this keeps references, not copies."""
+    return [(tr.x, tr.y, tr.name, tr.xaxis, tr.yaxis) for tr in fig.data
+            if getattr(tr, "type", None) == "scatter" and "lines" in (tr.mode or "lines")]
+
+
 def remember(name: str, fig: go.Figure) -> None:
-    """Record ``fig`` as this page's latest figure for chart ``name`` (before ghosts are added)."""
+    """Record chart ``name``'s current lines as this page's latest (before ghosts are added)."""
     page = st.session_state.get(_PAGE)
     if page is None:
         return
-    st.session_state.setdefault(_LAST, {}).setdefault(page, {})[name] = copy.deepcopy(fig)
+    st.session_state.setdefault(_LAST, {}).setdefault(page, {})[name] = _lines(fig)
 
 
 def add_ghosts(name: str, fig: go.Figure) -> int:
@@ -80,16 +92,10 @@ def add_ghosts(name: str, fig: go.Figure) -> int:
     pin = _pins().get(page) if page else None
     if pin is None or name not in pin["figs"]:
         return 0
-    ghosts = []
-    first = True
-    for tr in pin["figs"][name].data:
-        if getattr(tr, "type", None) != "scatter" or "lines" not in (tr.mode or "lines"):
-            continue
-        ghosts.append(go.Scatter(
-            x=tr.x, y=tr.y, mode="lines", line=GHOST, name="pinned view", legendgroup="pinned",
-            showlegend=first, xaxis=tr.xaxis, yaxis=tr.yaxis,
-            hovertemplate=f"pinned: {tr.name or ''}<br>x=%{{x:.4g}}<br>y=%{{y:.4g}}<extra></extra>"))
-        first = False
+    ghosts = [go.Scatter(x=x, y=y, mode="lines", line=GHOST, name="pinned view", legendgroup="pinned",
+                         showlegend=i == 0, xaxis=xa, yaxis=ya,
+                         hovertemplate=f"pinned: {tname or ''}<br>x=%{{x:.4g}}<br>y=%{{y:.4g}}<extra></extra>")
+              for i, (x, y, tname, xa, ya) in enumerate(pin["figs"][name])]
     if ghosts:
         fig.add_traces(ghosts)
         # draw the ghosts underneath the current traces

@@ -10,7 +10,6 @@ un-learning of §3.4; a clean fraction π > 0 is the mixing of §3.6).
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import numpy as np
@@ -36,16 +35,8 @@ def run_label(params: dict[str, Any]) -> str:
 
 
 def store_stamp(root: str) -> float:
-    """Latest modification time of the task's run files (a cache key that changes with new runs)."""
-    latest = 0.0
-    for dirpath, _dirs, files in os.walk(os.path.join(root, TASK)):
-        for f in files:
-            if f in ("status.json", "metrics.jsonl", "result.json"):
-                try:
-                    latest = max(latest, os.stat(os.path.join(dirpath, f)).st_mtime)
-                except OSError:
-                    pass
-    return latest
+    """Cache key of the task's runs (engine.runs.store.RunStore.stamp)."""
+    return RunStore(root).stamp(TASK)
 
 
 def runs_frame(store: RunStore) -> pd.DataFrame:

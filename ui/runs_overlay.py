@@ -9,7 +9,6 @@ store's modification stamp, so new runs show up without a restart.
 
 from __future__ import annotations
 
-import os
 from typing import Any, Mapping
 
 import pandas as pd
@@ -18,19 +17,6 @@ import streamlit as st
 
 from engine.runs.store import RunStore
 from engine.runs.views import overlay_points
-
-
-def _stamp(root: str) -> float:
-    """Latest modification time under the store (changes when a run is added or finishes)."""
-    latest = 0.0
-    for dirpath, _dirs, files in os.walk(root):
-        for f in files:
-            if f in ("status.json", "metrics.jsonl", "result.json"):
-                try:
-                    latest = max(latest, os.stat(os.path.join(dirpath, f)).st_mtime)
-                except OSError:
-                    pass
-    return latest
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -46,7 +32,7 @@ def cached_points(model: str, filters: Mapping[str, Any] | None = None, task: st
     engine.runs.views.overlay_points for the columns."""
     store = RunStore(root)
     key = tuple(sorted((k, v) for k, v in (filters or {}).items()))
-    return _cached(model, key, task, str(store.root), _stamp(str(store.root)))
+    return _cached(model, key, task, str(store.root), store.stamp())
 
 
 def add_cached_points(fig: go.Figure, points: pd.DataFrame, *, x_key: str | None = None,

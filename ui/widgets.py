@@ -79,12 +79,13 @@ def param_widget(p: Param, container: Any = None, *, default: Any = None, label_
     if url_val is not None and p.key not in st.session_state and fmt_value(url_val) != st.query_params.get(p.key):
         # a valid value written differently in the link (e.g. 0.0010): set it programmatically
         st.session_state[p.key] = url_val
-    # when the value comes from session state, passing a default too would trigger a Streamlit warning
-    pass_default = p.key not in st.session_state
+    # Always pass the registry default: Streamlit leaves a bound widget's value out of the URL
+    # when it equals the widget's default, so without it a value set through session state (a
+    # preset) equal to the slider's minimum would be dropped from the link. Streamlit's log
+    # line about a default plus a session-state value is off in .streamlit/config.toml.
     if p.kind == "enum":
         opts = list(p.choices)
-        if pass_default:
-            common["index"] = opts.index(base)
+        common["index"] = opts.index(base)
         return box.selectbox(label, opts, **common)
     if p.log or p.allow_inf:
         opts = _options(p, url_val if url_val is not None else base)
@@ -92,19 +93,16 @@ def param_widget(p: Param, container: Any = None, *, default: Any = None, label_
             if extra is not None and extra not in opts:
                 opts = sorted(opts + [extra]) if p.kind != "enum" else opts
         # a value set programmatically (a preset, the compare panel) may be off the slider's grid
-        if pass_default:
-            common["value"] = base
+        common["value"] = base
         return box.select_slider(label, options=opts, format_func=fmt_value, **common)
     lo, hi = p.slider_lo, p.slider_hi
     for extra in (url_val, _session_value(p)):
         if extra is not None:
             lo, hi = min(lo, extra), max(hi, extra)
     if p.kind == "int":
-        if pass_default:
-            common["value"] = int(base)
+        common["value"] = int(base)
         return box.slider(label, min_value=int(lo), max_value=int(hi), step=1, **common)
-    if pass_default:
-        common["value"] = float(base)
+    common["value"] = float(base)
     return box.slider(label, min_value=float(lo), max_value=float(hi), step=_float_step(lo, hi), format="%g", **common)
 
 
@@ -128,3 +126,11 @@ def validate(model: str, values: dict[str, Any]) -> tuple[dict[str, Any] | None,
         return get_model(model).resolve(values), None
     except ParamError as exc:
         return None, str(exc)
+
+
+def mc_controls(help_text: str, seed_options: list[int], default_seeds: int) -> tuple[bool, int]:
+    """The Monte Carlo overlay toggle and its seed count (both in the URL: ``mc``, ``mc_seeds``)."""
+    on = st.toggle("Overlay Monte Carlo", key="mc", bind="query-params", help=help_text)
+    seeds = st.select_slider("Monte Carlo seeds", options=seed_options, value=default_seeds, key="mc_seeds",
+                             bind="query-params", disabled=not on)
+    return on, int(seeds)

@@ -276,6 +276,20 @@ class RunStore:
             item = self.check_alive(item)
         return item
 
+    def stamp(self, task: str | None = None) -> float:
+        """Latest modification time of the run files (status, metrics, result) of every run,
+        or of ``task``'s runs: a cache key that changes when a run is added, progresses or ends."""
+        base = self.root if task is None else self.root / task
+        latest = 0.0
+        for dirpath, _dirs, files in os.walk(base):
+            for f in files:
+                if f in ("status.json", "metrics.jsonl", "result.json"):
+                    try:
+                        latest = max(latest, os.stat(os.path.join(dirpath, f)).st_mtime)
+                    except OSError:
+                        pass
+        return latest
+
     def metrics(self, path: Path) -> list[dict[str, Any]]:
         try:
             return read_jsonl(Path(path) / "metrics.jsonl")

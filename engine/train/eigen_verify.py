@@ -655,15 +655,7 @@ def final_points(cells) -> "Any":
 
 
 def store_stamp(root: str | Path | None = None) -> float:
-    """Latest modification time of the eigen_verify runs' files (cache key for pages)."""
+    """Cache key of the eigen_verify runs (engine.runs.store.RunStore.stamp)."""
     from engine.runs.store import RunStore
 
-    base = RunStore(root).root / "eigen_verify"
-    latest = 0.0
-    if base.is_dir():
-        for f in base.glob("*/*.json*"):
-            try:
-                latest = max(latest, f.stat().st_mtime)
-            except OSError:
-                pass
-    return latest
+    return RunStore(root).stamp("eigen_verify")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
@@ -124,23 +124,22 @@ def train_step(model: Seq2Seq, opt: torch.optim.Optimizer, src: torch.Tensor, tg
     return float(loss.detach())
 
 
-@torch.no_grad()
-def greedy_decode(model: Seq2Seq, src: torch.Tensor, max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Greedy auto-regressive decoding.
+def _decode(model: Seq2Seq, src: torch.Tensor, max_len: int,
+            choose: Callable[[torch.Tensor], torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Auto-regressive decoding, one token per step chosen by ``choose(log_probs (B, V)) -> ids (B,)``.
 
     Returns ids (B, L ≤ max_len) without BOS, the first EOS kept and PAD after it, and the
-    sum of the chosen tokens' log-probabilities (B,) up to and including EOS."""
+    sum of the chosen tokens' model log-probabilities (B,) up to and including EOS."""
     model.eval()
     B = src.shape[0]
-    with _autocast(src.device):
+    with torch.no_grad(), _autocast(src.device):
         memory, mask = model.encode(src)
         seq = torch.full((B, 1), BOS, dtype=torch.long, device=src.device)
         logp = torch.zeros(B, device=src.device)
         done = torch.zeros(B, dtype=torch.bool, device=src.device)
         for _ in range(max_len):
             lp = model.decode(memory, mask, seq)[:, -1].float().log_softmax(-1)
-            nxt = lp.argmax(-1)
-            nxt = torch.where(done, torch.full_like(nxt, PAD), nxt)
+            nxt = torch.where(done, torch.full((B,), PAD, dtype=torch.long, device=src.device), choose(lp))
             logp += torch.where(done, torch.zeros_like(logp), lp.gather(1, nxt[:, None]).squeeze(1))
             seq = torch.cat([seq, nxt[:, None]], dim=1)
             done |= nxt == EOS
@@ -149,36 +148,27 @@ def greedy_decode(model: Seq2Seq, src: torch.Tensor, max_len: int) -> tuple[torc
     return seq[:, 1:], logp
 
 
-@torch.no_grad()
+def greedy_decode(model: Seq2Seq, src: torch.Tensor, max_len: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Greedy decoding (the most likely token at every step); layout as in :func:`_decode`."""
+    return _decode(model, src, max_len, lambda lp: lp.argmax(-1))
+
+
 def sample_decode(model: Seq2Seq, src: torch.Tensor, max_len: int, temperature: float = 1.0,
                   top_p: float = 1.0, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Ancestral sampling with temperature and nucleus (top-p) truncation (tails.md §1.3).
 
     Same return layout as :func:`greedy_decode`; the log-probabilities are those of the
     untruncated, untempered model."""
-    model.eval()
-    B = src.shape[0]
-    with _autocast(src.device):
-        memory, mask = model.encode(src)
-        seq = torch.full((B, 1), BOS, dtype=torch.long, device=src.device)
-        logp = torch.zeros(B, device=src.device)
-        done = torch.zeros(B, dtype=torch.bool, device=src.device)
-        for _ in range(max_len):
-            lp = model.decode(memory, mask, seq)[:, -1].float().log_softmax(-1)
-            probs = (lp / max(temperature, 1e-6)).softmax(-1)
-            if top_p < 1.0:
-                sp, idx = probs.sort(-1, descending=True)
-                keep = sp.cumsum(-1) - sp < top_p  # smallest prefix whose mass reaches top_p
-                sp = sp * keep
-                probs = torch.zeros_like(probs).scatter(1, idx, sp)
-            nxt = torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1).to(src.device)
-            nxt = torch.where(done, torch.full_like(nxt, PAD), nxt)
-            logp += torch.where(done, torch.zeros_like(logp), lp.gather(1, nxt[:, None]).squeeze(1))
-            seq = torch.cat([seq, nxt[:, None]], dim=1)
-            done |= nxt == EOS
-            if bool(done.all()):
-                break
-    return seq[:, 1:], logp
+
+    def choose(lp: torch.Tensor) -> torch.Tensor:
+        probs = (lp / max(temperature, 1e-6)).softmax(-1)
+        if top_p < 1.0:
+            sp, idx = probs.sort(-1, descending=True)
+            keep = sp.cumsum(-1) - sp < top_p  # smallest prefix whose mass reaches top_p
+            probs = torch.zeros_like(probs).scatter(1, idx, sp * keep)
+        return torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(1).to(lp.device)
+
+    return _decode(model, src, max_len, choose)
 
 
 @torch.no_grad()

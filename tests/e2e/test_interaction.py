@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
+import pytest
+
 from engine import presets as P
 from engine.params import get_model
 from engine.views import regression as view
@@ -56,10 +58,11 @@ def test_keyboard_slider_changes_chart_and_url(app, page):
     assert page.locator(ERROR_SELECTOR).count() == 0
 
 
-def test_choosing_a_scenario_writes_its_values_to_the_url(app, browser, page):
+@pytest.mark.parametrize("slug", ["fig1b", "fig2a"])  # fig2a sets sigma0 = 0, the slider's minimum
+def test_choosing_a_scenario_writes_its_values_to_the_url(app, browser, page, slug):
     """The address bar after choosing a scenario holds its values, and opened in a fresh
     browser it shows the same scenario (the link users copy reproduces it)."""
-    preset = P.get_preset(PAGE, "fig1b")
+    preset = P.get_preset(PAGE, slug)
     page.goto(page_url(app.url, PAGE))
     wait_ready(page)
     box = page.get_by_role("combobox", name="Scenario")

@@ -240,3 +240,13 @@ def test_worker_records_progress_result_and_failure(store: RunStore, monkeypatch
     assert info.state == "failed" and info.status["error"] == "RuntimeError: diverged" and info.result is None
     assert store.metrics(bad) == [{"step": 1, "loss": 0.5}]  # what arrived before the failure is kept
     assert "half way" in store.log_tail(bad) and "RuntimeError: diverged" in store.log_tail(bad)
+
+
+def test_stamp_follows_the_run_files_of_a_task(store: RunStore) -> None:
+    assert store.stamp() == 0.0
+    path = store.create(make_spec("regression_chain", {}, 0))
+    first = store.stamp("regression_chain")
+    assert first > 0.0 and store.stamp() == first
+    assert store.stamp("digits_chain") == 0.0  # another task's runs do not count
+    os.utime(path / "status.json", (first + 10, first + 10))
+    assert store.stamp("regression_chain") == pytest.approx(first + 10)

@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
+
+from streamlit.testing.v1 import AppTest
+
+PAGES_DIR = Path(__file__).resolve().parents[2] / "app_pages"
 
 
 def option_value(text: Any) -> Any:
@@ -15,3 +20,14 @@ def option_value(text: Any) -> Any:
     except (TypeError, ValueError):
         return text
     return int(f) if f.is_integer() and "." not in str(text) and "e" not in str(text) else f
+
+
+def run_page(page: str, query: dict | None = None, timeout: float = 240) -> AppTest:
+    """Run ``app_pages/<page>.py`` (or a path) once with the URL query ``query``; fail on an exception."""
+    path = page if page.endswith(".py") else str(PAGES_DIR / f"{page}.py")
+    at = AppTest.from_file(path, default_timeout=timeout)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

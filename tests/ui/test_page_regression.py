@@ -3,16 +3,13 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.apptest_util import run_page
+
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "regression.py")
 
 
-def run(query=None):
-    at = AppTest.from_file(PAGE, default_timeout=240)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def run(query: dict | None = None) -> AppTest:
+    return run_page(PAGE, query)
 
 
 def test_url_values_set_the_widgets():

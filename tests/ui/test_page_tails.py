@@ -8,17 +8,14 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.ui.apptest_util import run_page
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "app_pages" / "tails.py")
 
 
 def run(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=240)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(PAGE, query)
 
 
 def figures(at: AppTest) -> list[dict]:
