@@ -38,6 +38,15 @@ PAGE_EXTRAS: dict[str, dict[str, Any]] = {
 }
 """Layout widgets (not parameters) a preset may set, with the page's defaults."""
 
+PANEL_KEY = "panel"
+"""URL / session-state key of a page's panel tabs."""
+PAGE_PANELS: dict[str, tuple[str, ...]] = {
+    "tails": ("Tail cutting", "Finite generator", "Narrowing", "Generations", "Mixing", "Local slope",
+              "GCD bridge and runs"),
+}
+"""Pages whose charts sit in lazily drawn tabs (only the open tab computes): the tab labels,
+the first one open by default."""
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -50,6 +59,9 @@ class Preset:
     extras: Mapping[str, Any] = field(default_factory=dict)
     figure: str | None = None
     assumed: str | None = None
+    panel: str | None = None
+    """The page's panel (tab) that tells this story, opened with the preset; not part of
+    matching (a tab is a view, not a value). Only pages in PAGE_PANELS have panels."""
 
 
 _FIG1A = {"d": 300, "T0": 600, "sigma0": 0.2, "sigma": 0.1, "T": 1000, "lam": 1e-3, "spectrum": "isotropic"}
@@ -130,30 +142,32 @@ PRESETS: dict[str, tuple[Preset, ...]] = {
         Preset("cut-k100", "Tail cutting at k = 100: loss of scaling",
                "AI data holds only the 100 most frequent tokens: the error follows the clean law until T ≈ k^β, "
                "then stays flat at ζ(β, k+1)/ζ(β).",
-               {"k": 100, "T": 1e5}, extras={"cut_by": "k"}, figure="theory figure: tail cutting",
+               {"k": 100, "T": 1e5}, extras={"cut_by": "k"}, figure="theory figure: tail cutting", panel="Tail cutting",
                assumed="the paper's k and T grids are unknown; these are the spec's recommended inputs."),
         Preset("top-p", "Top-p 0.9 sampling",
                "Nucleus sampling at p = 0.9 cuts the tail where the head's mass reaches 0.9.",
-               {"top_p": 0.9, "T": 1e5}, extras={"cut_by": "top-p"}),
+               {"top_p": 0.9, "T": 1e5}, extras={"cut_by": "top-p"}, panel="Tail cutting"),
         Preset("finite-T0", "Generator trained on T₀ = 10⁴ samples",
                "A finitely trained generator cuts the tail at the tokens it has seen: the floor is the clean "
                "error at T₀.",
-               {"T0": 10_000, "T": 1e6}, figure="theory figure: finite-T₀ cut",
+               {"T0": 10_000, "T": 1e6}, figure="theory figure: finite-T₀ cut", panel="Finite generator",
                assumed="the spec's recommended T₀ grid."),
         Preset("narrow-tau08", "Tail narrowing at temperature 0.8",
                "Lower temperature narrows the tail, β′ = β/τ: the error keeps falling, with the shallower slope "
                "−(β−1)/β′.",
                {"temperature": 0.8}, extras={"narrow_by": "temperature"}, figure="theory figure: tail narrowing",
+               panel="Narrowing",
                assumed="the spec's recommended τ grid."),
         Preset("generations", "Collapse over 4 generations",
                "Each generation of a T₀ = 10⁴ generator relabels the data: the curves shift upward with n "
                "(the shifted scaling law).",
-               {"T0": 10_000, "n": 4, "T": 1e6}, figure="theory figure: generations",
+               {"T0": 10_000, "n": 4, "T": 1e6}, figure="theory figure: generations", panel="Generations",
                assumed="mechanism 'relabel' with the spec's recommended T₀ and n."),
         Preset("grokking", "Grokking with clean data (π = 0.1)",
                "Mixing 10% clean data into cut AI data (k = 100): the error plateaus, then resumes its descent "
                "along the clean law at πT.",
                {"k": 100, "p_synth": 0.9, "T": 1e7}, extras={"cut_by": "k"}, figure="theory figure: grokking / mixing",
+               panel="Mixing",
                assumed="the spec's recommended k and π grid."),
     ),
     "verification": (
@@ -227,6 +241,20 @@ def resolved_extras(page: str, preset: Preset | None = None) -> dict[str, Any]:
     return out
 
 
+def resolved_panel(page: str, preset: Preset | None = None) -> str | None:
+    """The panel (tab label) ``preset`` opens, or None (the page keeps its open tab).
+
+    Raises:
+        ParamError: the preset names a panel the page does not have.
+    """
+    if preset is None or preset.panel is None:
+        return None
+    if preset.panel not in PAGE_PANELS.get(page, ()):
+        raise ParamError(f"preset {preset.slug!r} opens the panel {preset.panel!r}, not on the {page} page "
+                         f"(panels: {', '.join(PAGE_PANELS.get(page, ())) or 'none'})")
+    return preset.panel
+
+
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
@@ -241,6 +269,9 @@ def query_string(page: str, preset: Preset) -> str:
     """The preset's URL query (without '?'): its explicit values and extras. Opening
     ``/<page>?<query>`` fresh gives :func:`resolved` (the other keys default)."""
     items = {**{k: _text(v) for k, v in preset.values.items()}, **{k: _text(v) for k, v in preset.extras.items()}}
+    panel = resolved_panel(page, preset)
+    if panel is not None:
+        items[PANEL_KEY] = panel
     return urlencode(items, safe="/")
 
 

@@ -48,6 +48,9 @@ def apply_preset(page: str, slug: str) -> None:
         st.session_state[k] = v
     for k, v in P.resolved_extras(page, preset).items():
         st.session_state[k] = v
+    panel = P.resolved_panel(page, preset)
+    if panel is not None:
+        st.session_state[P.PANEL_KEY] = panel  # open the tab that tells the story
 
 
 def _on_select(page: str) -> None:

@@ -3,7 +3,7 @@
 Shared by the browser tests (tests/e2e/), ``scripts/screenshot.py`` and
 ``bench/bench_speed_budget.py``:
 
-- :class:`AppServer` runs ``streamlit run app.py`` in its own process group on a free
+- :class:`AppServer` runs ``streamlit run app.py`` (or another script) in its own process group on a free
   127.0.0.1 port (retrying with a new port if another process took it first), waits until
   ``/_stcore/health`` answers, and kills the whole group on exit.
 - :func:`launch_chromium` starts /usr/bin/chromium headless with the project's four flags,
@@ -66,7 +66,9 @@ def free_port() -> int:
 class AppServer:
     """``with AppServer() as app: app.url`` - the app on a free loopback port, stopped on exit."""
 
-    def __init__(self, python: str | None = None, timeout: float = 120.0, env: dict[str, str] | None = None):
+    def __init__(self, python: str | None = None, timeout: float = 120.0, env: dict[str, str] | None = None,
+                 script: str = "app.py"):
+        self.script = script
         self.python = python or str(ROOT / ".venv" / "bin" / "python")
         if not Path(self.python).exists():
             self.python = sys.executable
@@ -87,7 +89,7 @@ class AppServer:
             self.port = free_port()
             with open(self.log, "ab") as log:
                 self.proc = subprocess.Popen(
-                    [self.python, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+                    [self.python, "-m", "streamlit", "run", self.script, "--server.port", str(self.port),
                      "--server.address", "127.0.0.1", "--server.headless", "true",
                      "--browser.gatherUsageStats", "false"],
                     cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True)

@@ -1,6 +1,6 @@
 """A preset's URL opened in a fresh browser context reproduces the preset: the Scenario
-select shows its title, and every sidebar widget of a page key (and every layout extra)
-shows the preset's value. Two presets per theory page, each page with one that moves a
+select shows its title, every sidebar widget of a page key (and every layout extra)
+shows the preset's value, and the preset's tab (Tails) is the open one. Two presets per theory page, each page with one that moves a
 select_slider (a log-scale or ∞-capable parameter) off its default."""
 
 from __future__ import annotations
@@ -63,3 +63,6 @@ def test_preset_url_opened_fresh_shows_the_preset(app, page, name, slug):
         assert key in compared, (key, sorted(shown))
     for key, value in P.resolved_extras(name, preset).items():
         assert shown[EXTRA_LABELS[key]]["shown"] == value, (key, shown[EXTRA_LABELS[key]])
+    if preset.panel is not None:  # the tab that tells the story is the open one
+        selected = page.locator('[role="tab"][aria-selected="true"]')
+        assert selected.count() == 1 and selected.inner_text().strip() == preset.panel

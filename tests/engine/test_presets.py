@@ -45,6 +45,10 @@ def test_preset_resolves_and_its_url_reproduces_it(page, preset):
     assert extras == {k: str(v) for k, v in preset.extras.items()}
     # recognised from its own values (first match wins, so a duplicate preset would fail here)
     assert P.matching(page, from_url, extras) is preset
+    # the tab that tells the story travels in the URL; it is a view, so matching ignores it
+    assert query.get(P.PANEL_KEY) == preset.panel
+    if preset.panel is not None:
+        assert preset.panel in P.PAGE_PANELS[page]
 
 
 def test_matching_is_none_when_a_value_differs_and_differing_lists_keys():
@@ -65,6 +69,17 @@ def test_bad_presets_and_lookups_are_rejected():
         P.resolved("tails", P.Preset("x", "x", "", {"lam": 1.0}))
     with pytest.raises(ParamError):
         P.resolved("regression", P.Preset("x", "x", "", {"d": -3}))
+    with pytest.raises(ParamError, match="not on the tails page"):
+        P.query_string("tails", P.Preset("x", "x", "", {"k": 10}, panel="Nope"))
+    with pytest.raises(ParamError, match="panels: none"):
+        P.resolved_panel("mixing", P.Preset("x", "x", "", {}, panel="Mixing"))
+
+
+def test_tails_story_presets_open_their_tab():
+    panels = {p.slug: p.panel for p in P.presets("tails")}
+    assert panels["grokking"] == "Mixing" and panels["generations"] == "Generations"
+    assert panels["cut-k100"] == panels["top-p"] == "Tail cutting"
+    assert "panel=Mixing" in P.query_string("tails", P.get_preset("tails", "grokking"))
 
 
 # ----------------------------------------------------------------------------- the stories' numbers

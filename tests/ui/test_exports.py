@@ -45,11 +45,13 @@ class RecordingStorage(MemoryMediaFileStorage):
 class Page:
     """One rendered page: its commands (st.code) and its downloads by key."""
 
-    def __init__(self, name: str, sliders: dict[str, float] | None = None) -> None:
+    def __init__(self, name: str, sliders: dict[str, float] | None = None, query: dict[str, str] | None = None) -> None:
         original = app_test_module.MemoryMediaFileStorage
         app_test_module.MemoryMediaFileStorage = RecordingStorage
         try:
             at = AppTest.from_file(str(ROOT / "app_pages" / f"{name}.py"), default_timeout=240)
+            for key, value in (query or {}).items():  # e.g. the Tails page's open tab
+                at.query_params[key] = value
             at.run()
             for key, value in (sliders or {}).items():
                 at.slider(key=key).set_value(value)
@@ -161,8 +163,18 @@ def mixing_c2() -> Page:
 
 
 @pytest.fixture(scope="module")
-def tails() -> Page:
-    return Page("tails")
+def tails_generations() -> Page:
+    return Page("tails", query={"panel": "Generations"})
+
+
+@pytest.fixture(scope="module")
+def tails_slopes() -> Page:
+    return Page("tails", query={"panel": "Local slope"})
+
+
+@pytest.fixture(scope="module")
+def tails_gcd() -> Page:
+    return Page("tails", query={"panel": "GCD bridge and runs"})
 
 
 @pytest.fixture(scope="module")
@@ -245,23 +257,27 @@ def test_tails_cut_family_reproduces_each_curve(tails_beta: Page) -> None:
     assert_same(run_lines(cmd, ("k",)), tails_beta.csv("tails-clean-vs-cut"))
 
 
-def test_tails_generations_and_unlearned(tails: Page) -> None:
-    cmd = tails.command("curve tails", "--set T0=10000 --set n=16 ")
+def test_tails_generations_and_unlearned(tails_generations: Page) -> None:
+    cmd = tails_generations.command("curve tails", "--set T0=10000 --set n=16 ")
     assert len(curve_lines(cmd)) == 6
-    assert_same(run_lines(cmd, ("n",)), tails.csv("tails-generations"))
-    cmd = tails.command("--sweep n=0,1,2")
-    assert_same(run_lines(cmd), tails.csv("tails-unlearned-mass"), rename={"plateau": "relabel"}, min_shared=2)
+    assert_same(run_lines(cmd, ("n",)), tails_generations.csv("tails-generations"))
+    cmd = tails_generations.command("--sweep n=0,1,2")
+    assert_same(run_lines(cmd), tails_generations.csv("tails-unlearned-mass"), rename={"plateau": "relabel"},
+                min_shared=2)
 
 
-def test_tails_slopes_and_gcd_fallback(tails: Page) -> None:
-    cmd = tails.command("# narrowed")
-    chart = tails.csv("tails-local-slopes")
+def test_tails_slopes(tails_slopes: Page) -> None:
+    cmd = tails_slopes.command("# narrowed")
+    chart = tails_slopes.csv("tails-local-slopes")
     assert len(curve_lines(cmd)) == chart["curve"].nunique() == 5
     assert_same(run_lines(cmd), chart)
-    cmd = tails.command("gcd_data")
+
+
+def test_tails_gcd_fallback(tails_gcd: Page) -> None:
+    cmd = tails_gcd.command("gcd_data")
     assert curve_lines(cmd) == []
-    assert_same(pd.read_csv(io.StringIO(run_python_fallback(cmd))), tails.csv("tails-gcd-zipf"), min_shared=3)
-    assert_params_json(tails, "tails-gcd-zipf", "tails", {"beta": 2.0})
+    assert_same(pd.read_csv(io.StringIO(run_python_fallback(cmd))), tails_gcd.csv("tails-gcd-zipf"), min_shared=3)
+    assert_params_json(tails_gcd, "tails-gcd-zipf", "tails", {"beta": 2.0})
 
 
 # ----------------------------------------------------------------------------- verification

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from engine import presets as P
 from tests.ui.apptest_util import run_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,20 +27,58 @@ def names(fig: dict) -> list[str]:
     return [t.get("name", "") for t in fig["data"]]
 
 
-def test_defaults_render_every_panel_and_the_gcd_bridge():
+PANELS = P.PAGE_PANELS["tails"]
+PANEL_CHARTS = {  # the chart titles each tab draws (besides "Your configuration", always on top)
+    "Tail cutting": ("Tail cutting",),
+    "Finite generator": ("Finite-T₀ generator",),
+    "Narrowing": ("Tail narrowing",),
+    "Generations": ("Generations", "Un-learned"),
+    "Mixing": ("Mixing clean data",),
+    "Local slope": ("Local slope",),
+    "GCD bridge and runs": ("GCD outcomes", "GCD transformer", "Over generations"),
+}
+
+
+def titles(at: AppTest) -> list[str]:
+    return [f["layout"]["title"]["text"] for f in figures(at)]
+
+
+def test_panels_are_lazy_tabs_and_each_tab_draws_its_charts_only():
+    assert tuple(PANEL_CHARTS) == PANELS
+    for panel, wanted in PANEL_CHARTS.items():
+        at = run({"panel": panel})
+        assert not at.error, panel
+        got = titles(at)
+        assert got[0].startswith("Your configuration"), panel
+        for needle in wanted:
+            assert any(needle.lower() in t.lower() for t in got), (panel, needle)
+        others = [n for p, ns in PANEL_CHARTS.items() if p != panel for n in ns]
+        # only the open tab computes and draws: no other panel's chart is on the page
+        assert not [t for t in got for n in others if t.lower().startswith(n.lower())], (panel, got)
+        labels = [b.label for b in at.get("download_button")]
+        assert labels.count("Download CSV") == labels.count("Parameters JSON") == len(got)  # every chart exports both
+        assert [t.label for t in at.tabs] == list(PANELS)
+
+
+def test_defaults_open_the_first_tab_and_show_the_clean_law():
     at = run()
-    assert not at.error
-    figs = figures(at)
-    titles = [f["layout"]["title"]["text"] for f in figs]
-    for needle in ("Your configuration", "Tail cutting", "Finite-T₀ generator", "Tail narrowing", "Generations", "Un-learned",
-                   "Mixing clean data", "Local slope", "GCD outcomes"):
-        assert any(needle.lower() in t.lower() for t in titles), needle
-    assert "0.8443" in " ".join(titles)
-    labels = [b.label for b in at.get("download_button")]
-    assert labels.count("Download CSV") == labels.count("Parameters JSON") == len(figs)  # every chart exports both
+    got = titles(at)
+    assert len(got) == 2 and "tail cutting" in got[1].lower()
     # default: clean law at T = 1e4: E = 0.0069096 (spec §2 table)
     metric = next(m for m in at.metric if m.label == "E(T) exact")
     assert metric.value == "0.00691"
+    at = run({"panel": "GCD bridge and runs"})
+    assert "0.8443" in " ".join(titles(at))
+
+
+def test_choosing_a_scenario_opens_the_tab_that_tells_its_story():
+    at = run()
+    for preset in P.presets("tails"):
+        at.selectbox(key="_preset_select").select(preset.title).run()
+        assert not at.exception, preset.slug
+        if preset.panel is not None:
+            assert at.session_state[P.PANEL_KEY] == preset.panel
+            assert any(PANEL_CHARTS[preset.panel][0].lower() in t.lower() for t in titles(at)), preset.slug
 
 
 def test_monte_carlo_overlay_has_error_bars():
@@ -50,7 +89,7 @@ def test_monte_carlo_overlay_has_error_bars():
 
 
 def test_resample_is_drawn_from_simulation_and_labelled():
-    at = run({"mechanism": "resample", "n": "2", "T0": "1000"})
+    at = run({"mechanism": "resample", "n": "2", "T0": "1000", "panel": "Generations"})
     figs = figures(at)
     assert any("simulation only" in n for n in names(figs[0]))
     assert "exact E(T)" not in names(figs[0])
@@ -95,7 +134,7 @@ def test_gcd_runs_section_draws_the_shipped_runs():
     shipped = _shipped_gcd_runs()
     assert len(shipped) >= 2  # a run without clean data and one with clean data mixed in
     assert {s["params"]["clean_frac"] for s in shipped} >= {0.0} and max(s["params"]["clean_frac"] for s in shipped) > 0
-    at = run()
+    at = run({"panel": "GCD bridge and runs"})
     assert not at.error
     figs = {f["layout"]["title"]["text"]: f for f in figures(at)}
     acc = next(f for t, f in figs.items() if t.startswith("GCD transformer"))
