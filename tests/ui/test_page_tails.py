@@ -4,6 +4,7 @@ bad URL values, the alternative-mode sliders (top-p, beta') at their bounds, the
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -145,3 +146,13 @@ def test_gcd_runs_section_draws_the_shipped_runs():
     assert len(over["data"]) == 2 * len(shipped)  # accuracy and ceiling per run
     text = " ".join(m.value for m in at.markdown)
     assert "What the shipped runs show" in text and text.count("over generations 0–") == len(shipped)
+    # the issue's check on the shipped runs without clean data, as the page states it from their numbers
+    lines = [m.value for m in at.markdown if "What the shipped runs show" in m.value][0].split("\n- ")[1:]
+    assert len(lines) == len(shipped)
+    no_clean = [ln for ln in lines if ln.startswith("**π = 0 clean")]
+    assert no_clean and all("non-increasing over generations (within" in ln for ln in no_clean)
+    # a sampled-label run is shipped, and its accuracy falls by more than 2 standard errors (un-learning)
+    assert any(s["params"].get("label_mode") == "sample" for s in shipped)
+    sampled = next(ln for ln in lines if "sampled" in ln)
+    drop, se = (float(x) for x in re.search(r"last minus first generation ([-+0-9.]+) \(± ([0-9.]+)\)", sampled).groups())
+    assert drop < -2 * se, sampled
