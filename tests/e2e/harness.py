@@ -156,8 +156,21 @@ def wait_idle(page: Any, timeout: float = 90_000, quiet_ms: int = 400) -> None:
         }""", arg=[RUNNING_SELECTOR, quiet_ms], timeout=timeout, polling=100)
 
 
+_PLAIN = """const plain = a => {
+    if (a && ArrayBuffer.isView(a)) return Array.from(a);
+    if (a && typeof a.bdata === 'string') {  // numpy arrays travel as {dtype, bdata: base64}
+        const bin = atob(a.bdata), bytes = new Uint8Array(bin.length);
+        for (let j = 0; j < bin.length; j++) bytes[j] = bin.charCodeAt(j);
+        const T = {f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array, i2: Int16Array,
+                   u2: Uint16Array, i1: Int8Array, u1: Uint8Array}[a.dtype];
+        return T ? Array.from(new T(bytes.buffer)) : a;
+    }
+    return a; };"""
+"""JS: a trace's x or y as a plain array (plotly keeps numpy data as base64 typed arrays)."""
+
 _SIGNATURE = """i => { const el = document.querySelectorAll('.js-plotly-plot')[i];
-    return el && el.data ? JSON.stringify(el.data.map(t => [t.name, t.x, t.y])) : null; }"""
+    """ + _PLAIN + """
+    return el && el.data ? JSON.stringify(el.data.map(t => [t.name, plain(t.x), plain(t.y)])) : null; }"""
 
 
 def figure_signature(page: Any, index: int = 0) -> str | None:
@@ -171,8 +184,11 @@ def wait_figure_change(page: Any, before: str | None, index: int = 0, timeout: f
 
 
 def figure_data(page: Any, index: int = 0) -> Any:
-    """The data (traces) of the ``index``-th plotly chart on the page, as JSON-able values."""
+    """The data (traces) of the ``index``-th plotly chart on the page, as JSON-able values (numeric
+    arrays travel as typed arrays; they come back as plain lists)."""
     return page.evaluate(
         """i => { const el = document.querySelectorAll('.js-plotly-plot')[i];
-                  return el ? JSON.parse(JSON.stringify(el.data.map(t => ({x: t.x, y: t.y, name: t.name})))) : null; }""",
+                  """ + _PLAIN + """
+                  return el ? JSON.parse(JSON.stringify(el.data.map(t => ({x: plain(t.x), y: plain(t.y), name: t.name}))))
+                            : null; }""",
         index)

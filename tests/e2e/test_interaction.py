@@ -93,6 +93,7 @@ def test_choosing_a_scenario_writes_its_values_to_the_url(app, browser, page, sl
 def test_download_csv_has_the_chart_columns(app, page, tmp_path):
     page.goto(page_url(app.url, PAGE))
     wait_ready(page)
+    page.get_by_role("button", name="Export: CSV, JSON, command").first.click()  # the chart's export popover
     button = page.get_by_role("button", name="Download CSV").first
     with page.expect_download() as info:
         button.click()

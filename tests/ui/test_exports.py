@@ -1,4 +1,4 @@
-"""Exports (issue 8 item 4): every chart's "Reproduce from the command line" expander gives commands
+"""Exports (issue 8 item 4): every chart's "Export" popover gives the commands (under "Reproduce from the command line")
 whose output equals the chart's CSV download, and its Parameters JSON holds the page's values.
 
 Each page is rendered with AppTest; the CSV and JSON are read back from the downloads the page
