@@ -97,7 +97,7 @@ def cached_generations(beta: float, T0: int) -> tuple[pd.DataFrame, pd.DataFrame
 @st.cache_data(max_entries=32, show_spinner=False)
 def cached_mixing(beta: float, k: int, pi: float) -> pd.DataFrame:
     values = sorted(set(F.PI_FAMILY) | {pi})
-    return F.mixing_data(beta, k, pi_values=values)
+    return F.mixing_data(beta, k, pi_values=values, guide_pi=pi)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

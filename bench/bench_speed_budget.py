@@ -19,6 +19,10 @@ Browser (Playwright, Debian's Chromium, a fresh context per page, the app on a l
   cold: the first visit of the page on a freshly started server (empty cache); warm: a second
   fresh context (new session, server cache warm). Target < 2000 ms.
 
+Baselines (the "plain baseline" of the ratios): bench/baseline_app.py, the simplest Streamlit
+page with one Plotly chart, run under AppTest (AppTest's own cost per run) and in Chromium (what
+Streamlit + Plotly.js cost on this machine before any Collapse Explorer code).
+
 Timings are wall clock on a shared machine: compare ratios, re-run when the machine is busy.
 
     .venv/bin/python bench/bench_speed_budget.py [--pages regression,tails] [--no-mc] [--no-browser]
@@ -123,30 +127,60 @@ def server_side(page: str, with_mc: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def browser_first_render(pages: list[str]) -> dict[str, tuple[float, float]]:
-    """{page: (cold ms, warm ms)} from navigation start to the first chart drawn, run idle."""
+BASELINE_APP = "bench/baseline_app.py"
+"""The plain baseline: the simplest Streamlit page with one Plotly chart (no Collapse Explorer code)."""
+
+
+def baseline_server_ms(repeats: int = 3) -> tuple[float, float]:
+    """AppTest wall times of the baseline app: (the first run of a fresh AppTest, a rerun), the
+    best of ``repeats``: AppTest's own cost, to read the "default" rows (a fresh AppTest) and
+    the preset rows (a rerun) against."""
+    first, rerun = [], []
+    for _ in range(repeats):
+        at = AppTest.from_file(str(ROOT / BASELINE_APP), default_timeout=120)
+        t = time.perf_counter()
+        at.run()
+        first.append(1e3 * (time.perf_counter() - t))
+        t = time.perf_counter()
+        at.run()
+        rerun.append(1e3 * (time.perf_counter() - t))
+    return min(first), min(rerun)
+
+
+def _first_render(url_of: Callable[[str, str], str], names: list[str], script: str = "app.py",
+                  ) -> dict[str, tuple[float, float]]:
+    """{name: (cold ms, warm ms)}: navigation start to the first chart drawn with no script running."""
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.harness import CHART_SELECTOR, RUNNING_SELECTOR, AppServer, launch_chromium, page_url
+    from tests.e2e.harness import CHART_SELECTOR, RUNNING_SELECTOR, AppServer, launch_chromium
 
     ready = """([chart, busy]) => {
         const svg = document.querySelector(chart + ' .main-svg');
         const shown = svg && svg.getBoundingClientRect().height > 0;
         return shown && document.querySelector(busy) === null ? performance.now() : false; }"""
-    out: dict[str, list[float]] = {p: [] for p in pages}
-    with AppServer() as app, sync_playwright() as pw:
+    out: dict[str, list[float]] = {p: [] for p in names}
+    with AppServer(script=script) as app, sync_playwright() as pw:
         browser = launch_chromium(pw)
         for _ in ("cold", "warm"):
-            for name in pages:
+            for name in names:
                 context = browser.new_context(viewport={"width": 1400, "height": 1000})
                 page = context.new_page()
-                page.goto(page_url(app.url, name), wait_until="commit")
+                page.goto(url_of(app.url, name), wait_until="commit")
                 handle = page.wait_for_function(ready, arg=[CHART_SELECTOR, RUNNING_SELECTOR], polling="raf",
                                                 timeout=120_000)
                 out[name].append(float(handle.json_value()))
                 context.close()
         browser.close()
     return {p: (v[0], v[1]) for p, v in out.items()}
+
+
+def browser_first_render(pages: list[str]) -> dict[str, tuple[float, float]]:
+    """{page: (cold ms, warm ms)} for the app's pages, and the baseline app as "baseline"."""
+    from tests.e2e.harness import page_url
+
+    out = _first_render(lambda base, name: f"{base}/", ["baseline"], script=BASELINE_APP)
+    out.update(_first_render(page_url, pages))
+    return out
 
 
 def _verdict(ms: float, target: float) -> str:
@@ -177,20 +211,27 @@ def main() -> None:
     print(f"theory compute over target: {', '.join(missed) if missed else 'none'}")
     missed = [f"{r['page']}/{r['preset']}" for r in rows if r["run"] >= THEORY_TARGET_MS]
     print(f"theory run (script + figures + AppTest) over target: {len(missed)} of {len(rows)}")
+    b_first, b_rerun = baseline_server_ms()
+    print(f"baseline {BASELINE_APP} (one Plotly chart) under AppTest: first run of a fresh AppTest {b_first:.0f} ms "
+          f"(the 'default' rows are such runs), a rerun {b_rerun:.0f} ms (the preset rows)")
 
     if not args.no_browser:
         from tests.e2e.harness import app_pages
 
         render = browser_first_render(app_pages())
         print()
-        print(f"Browser: navigation start -> first plotly chart drawn, no script running (Chromium, fresh context)")
-        print(f"target < {RENDER_TARGET_MS:.0f} ms; ratio = time / target")
-        hdr = f"{'page':13s} {'cold ms':>8s} {'ratio':>6s} {'verdict':>7s} {'warm ms':>8s} {'ratio':>6s} {'verdict':>7s}"
+        print("Browser: navigation start -> first plotly chart drawn, no script running (Chromium, fresh context)")
+        print(f"target < {RENDER_TARGET_MS:.0f} ms; ratio = time / target; x base = time / the baseline app's "
+              f"(the plainest Streamlit page with one Plotly chart, {BASELINE_APP})")
+        hdr = (f"{'page':13s} {'cold ms':>8s} {'ratio':>6s} {'x base':>6s} {'verdict':>7s} {'warm ms':>8s} {'ratio':>6s} "
+               f"{'x base':>6s} {'verdict':>7s}")
         print(hdr)
         print("-" * len(hdr))
+        b_cold, b_warm = render["baseline"]
         for name, (cold, warm) in render.items():
-            print(f"{name:13s} {cold:8.0f} {cold / RENDER_TARGET_MS:6.2f} {_verdict(cold, RENDER_TARGET_MS):>7s} "
-                  f"{warm:8.0f} {warm / RENDER_TARGET_MS:6.2f} {_verdict(warm, RENDER_TARGET_MS):>7s}")
+            print(f"{name:13s} {cold:8.0f} {cold / RENDER_TARGET_MS:6.2f} {cold / b_cold:6.2f} "
+                  f"{_verdict(cold, RENDER_TARGET_MS):>7s} {warm:8.0f} {warm / RENDER_TARGET_MS:6.2f} "
+                  f"{warm / b_warm:6.2f} {_verdict(warm, RENDER_TARGET_MS):>7s}")
 
 
 if __name__ == "__main__":

@@ -176,14 +176,18 @@ def unlearned_data(beta: float, T0: int, *, n_values: Sequence[int] = tuple(rang
     return df
 
 
-def mixing_data(beta: float, k: int, *, pi_values: Sequence[float] = PI_FAMILY, T: Sequence[float] = T_GRID) -> pd.DataFrame:
+def mixing_data(beta: float, k: int, *, pi_values: Sequence[float] = PI_FAMILY, T: Sequence[float] = T_GRID,
+                guide_pi: float | None = None) -> pd.DataFrame:
     """Panel 6 (Theorem 3.2): cut-at-k AI data mixed with a fraction pi of clean data, one curve per
-    pi, with the resumption guide E_clean(pi T) as ``clean_at_piT``."""
+    pi, with the resumption guide E_clean(pi T) as ``clean_at_piT``: for every pi > 0, or only
+    for ``guide_pi`` when given (the one the chart draws; NaN elsewhere, which saves the page
+    five exact sums)."""
     parts = []
     Ta = np.asarray(T, float)
     for pi in pi_values:
         df = th.curve(beta=beta, T=Ta, k=k, p_synth=1.0 - pi)
-        df["clean_at_piT"] = th.clean_error(pi * Ta, beta) if pi > 0 else np.nan
+        wanted = 0 < pi and (guide_pi is None or math.isclose(pi, guide_pi))
+        df["clean_at_piT"] = th.clean_error(pi * Ta, beta) if wanted else np.nan
         df.insert(0, "curve", f"π = {pi:g}")
         df.insert(1, "pi", pi)
         parts.append(df)

@@ -135,6 +135,11 @@ def test_mixing_panel_three_phases():
     # far right, the pi = 0.01 curve runs along E_clean(pi T)
     d = md[md["pi"] == 0.01]
     np.testing.assert_allclose(d["error"].iloc[-1], d["clean_at_piT"].iloc[-1], rtol=1e-4)
+    # the page computes the guide for the highlighted pi only: the same numbers there, NaN elsewhere
+    only = F.mixing_data(2.0, 100, pi_values=(0.0, 0.01, 1.0), guide_pi=0.01)
+    np.testing.assert_array_equal(only.loc[only["pi"] == 0.01, "clean_at_piT"], d["clean_at_piT"])
+    assert only.loc[only["pi"] != 0.01, "clean_at_piT"].isna().all()
+    assert md.loc[md["pi"] == 1.0, "clean_at_piT"].notna().all()
 
 
 def test_slope_panel_and_gcd_panel():
