@@ -98,3 +98,25 @@ def test_ghost_values_are_the_pinned_curve():
     assert ghost["name"] == "pinned view"
     assert ghost["y"] == first_line["y"]
     assert after[len([t for t in after if t.get("name") == "pinned view"])]["y"] != first_line["y"]
+
+
+def test_pin_on_one_tails_tab_then_open_another():
+    """A pin taken on one tab ghosts that tab's charts only; another tab draws without ghosts
+    (its charts were not on screen when pinned) until the user pins there; back on the first tab
+    the ghosts are still there."""
+    at = AppTest.from_file("../../app_pages/tails.py", default_timeout=120)
+    at.run()
+    at.button(key="_pin_btn").click().run()
+    at.slider(key="beta").set_value(3.0).run()
+    at.session_state["panel"] = "Mixing"
+    at.run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    mixing = next(s for s in specs if s["layout"]["title"]["text"].startswith("Mixing clean data"))
+    assert "pinned view" not in [t.get("name") for t in mixing["data"]]
+    assert "pinned view" in [t.get("name") for t in specs[0]["data"]]  # the configuration chart keeps its ghost
+    at.session_state["panel"] = "Tail cutting"
+    at.run()
+    cut = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+               if json.loads(c.proto.spec)["layout"]["title"]["text"].startswith("Tail cutting"))
+    assert "pinned view" in [t.get("name") for t in cut["data"]]
