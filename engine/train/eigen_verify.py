@@ -576,7 +576,7 @@ def run(spec, report: Report = null_report, device: str | None = None) -> dict[s
         final[f"p_star_{v}"] = r["p_star_hat"]
     return {
         "final": final, "generator_acc": gen_acc, "generator_acc_se": gen_se,
-        "generator_test_mean_error": float(np.median(gen_err)),
+        "generator_test_median_error": float(np.median(gen_err)),
         "pool_top1_acc": float(top_correct.mean()), "pool_best_of_beam_acc": float((errors.min(axis=1) < tau).mean()),
         "N_grid": Ns, "verifiers": names,
         "per_verifier": {v: {k: r[k] for k in ("acc", "acc_se", "kept", "phi_hat", "psi_hat", "p_star_hat",
