@@ -125,13 +125,18 @@ def test_theory_line_is_the_base_divisor_ceiling() -> None:
     assert gc.n_digits(10**6, 1000) == 3 and gc.n_digits(999, 1000) == 1 and gc.n_digits(10**6, 10) == 7
 
 
-def test_a_few_training_steps_lower_the_loss() -> None:
+@pytest.mark.parametrize("size", ["cpu", "gpu"])
+def test_a_few_training_steps_lower_the_loss(size: str) -> None:
+    """Both model sizes; the gpu one (Charton's 4 + 4 layers, d 256) also trains here, on the CPU."""
     import torch
 
     from engine.train.seq2seq import pad_batch, teacher_forcing_loss
 
-    p = make_spec("gcd_collapse", {"M": 10**6, "base": 1000}, 0).params
+    p = make_spec("gcd_collapse", {"M": 10**6, "base": 1000, "size": size}, 0).params
     model = gc.new_model(p, 0, 0, "cpu")
+    want = gc.SIZES[size]
+    assert model.cfg.d_model == want["d_model"]
+    assert len(model.encoder.layers) == want["enc_layers"] and len(model.decoder.layers) == want["dec_layers"]
     from engine.train.seq2seq import make_optimizer
 
     opt = make_optimizer(model, 3e-3)
