@@ -14,7 +14,7 @@ from ui import figures_mixing as F
 from ui.blocks import assumed_note, chart_block, compute_or_stop, gap_note
 from ui.exports import chart_exports, py_params, python_command
 from ui.compare import pin_controls
-from ui.presets import preset_selector
+from ui.presets import sidebar_top
 from ui.widgets import mc_controls, param_inputs
 
 MODEL = "mixing"
@@ -38,9 +38,7 @@ st.markdown(
 )
 
 with st.sidebar:
-    preset_selector(MODEL)
-    st.header("Parameters")
-    st.caption("Every slider is in the URL: copy the address bar to share this view.")
+    sidebar_top(MODEL)
     st.subheader("Synthetic data")
     mix = param_inputs(MODEL, ["p_synth", "c2"])
     st.subheader("Sizes")

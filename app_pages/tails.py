@@ -16,7 +16,7 @@ from ui import figures_tails as F
 from ui.blocks import assumed_note, chart_block, compute_or_stop
 from ui.exports import chart_exports, python_command, simulate_command
 from ui.compare import pin_controls
-from ui.presets import preset_selector
+from ui.presets import sidebar_top
 from ui.widgets import mc_controls, param_inputs
 
 MODEL = "tails"
@@ -33,9 +33,7 @@ st.markdown(
 )
 
 with st.sidebar:
-    preset_selector(MODEL)
-    st.header("Parameters")
-    st.caption("Every slider is in the URL: copy the address bar to share this view.")
+    sidebar_top(MODEL)
     st.subheader("Data")
     base = param_inputs(MODEL, ["beta", "T"])
     st.subheader("Tail cutting")
@@ -70,9 +68,15 @@ def cached_config(items: tuple) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
+def clean_frame(beta: float) -> pd.DataFrame:
+    """The clean law alone: the cut panel's reference curve and the finite-T₀ panel's (computed once)."""
+    return F.clean_data(beta)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
 def cached_cut(beta: float, by: str, beta_ai: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     values = F.K_FAMILY if by == "k" else F.TOP_P_FAMILY
-    return F.cut_data(beta, by=by, values=values, beta_ai=beta_ai)
+    return F.cut_data(beta, by=by, values=values, beta_ai=beta_ai, clean=clean_frame(beta))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -183,12 +187,6 @@ assumed_note("the way the parameters combine (cut, narrowing, generator chain, m
 def cut_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The clean and cut curves and the cut marks (panel 2; the slope and finite-T₀ panels reuse them)."""
     return cached_cut(beta, "k" if cut_by == "k" else "top-p", bp)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def clean_frame(beta: float) -> pd.DataFrame:
-    """The clean law alone (the finite-T₀ panel's reference), without the cut family."""
-    return th.curve(beta=beta, T=F.T_GRID).assign(curve="clean", k=0)
 
 
 def mixing_frames() -> tuple[int, float, pd.DataFrame]:
@@ -432,10 +430,11 @@ def panel_gcd() -> None:
 
 
 PANELS = dict(zip(P.PAGE_PANELS[MODEL], (panel_cut, panel_finite, panel_narrow, panel_generations, panel_mixing,
-                                           panel_slopes, panel_gcd)))
+                                           panel_slopes, panel_gcd), strict=True))
 st.caption("The panels below are tabs: only the open one is computed, so the page stays fast. The open tab is "
            "in the URL, and each scenario opens the tab that tells its story.")
-for tab, draw in zip(st.tabs(list(PANELS), key=P.PANEL_KEY, on_change="rerun", bind="query-params"), PANELS.values()):
+for tab, draw in zip(st.tabs(list(PANELS), key=P.PANEL_KEY, on_change="rerun", bind="query-params"), PANELS.values(),
+                     strict=True):
     with tab:
         if tab.open:
             draw()

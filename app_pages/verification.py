@@ -15,7 +15,7 @@ from ui import figures_verification as F
 from ui.blocks import assumed_note, chart_block, compute_or_stop, csv_bytes, show_error
 from ui.exports import chart_exports, py_params, python_command
 from ui.compare import pin_controls
-from ui.presets import preset_selector
+from ui.presets import sidebar_top
 from ui.widgets import mc_controls, param_inputs
 
 MODEL = "verification"
@@ -37,9 +37,7 @@ st.warning(
 )
 
 with st.sidebar:
-    preset_selector(MODEL)
-    st.header("Parameters")
-    st.caption("Every slider is in the URL: copy the address bar to share this view.")
+    sidebar_top(MODEL)
     st.subheader("Verifier")
     chosen = param_inputs(MODEL, ["verifier"])
     st.caption("The current verifier drives the readouts and charts 2-3; chart 1 draws every preset with the "

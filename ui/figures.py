@@ -47,9 +47,9 @@ def add_mc_points(fig: go.Figure, x: Sequence[float], mean: Sequence[float], se:
                   color_: str | None = None, group: str | None = None, symbol: str = "circle") -> go.Figure:
     """Monte Carlo points: mean ± standard error as error bars."""
     fig.add_trace(go.Scatter(
-        x=list(x), y=list(np.asarray(mean, float)), name=name, mode="markers", legendgroup=group,
+        x=np.asarray(x), y=np.asarray(mean, float), name=name, mode="markers", legendgroup=group,
         marker=dict(color=color_, size=8, symbol=symbol, line=dict(width=1, color="white")),
-        error_y=dict(type="data", array=list(np.nan_to_num(np.asarray(se, float))), visible=True, thickness=1.2),
+        error_y=dict(type="data", array=np.nan_to_num(np.asarray(se, float)), visible=True, thickness=1.2),
         hovertemplate=f"{name}<br>x=%{{x:.4g}}<br>mean=%{{y:.4g}} ± %{{error_y.array:.2g}}<extra></extra>",
     ))
     return fig

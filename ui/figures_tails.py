@@ -49,10 +49,19 @@ def config_data(params: dict[str, Any], T: Sequence[float] = T_GRID) -> pd.DataF
     return th.curve(T=np.asarray(T, float), **p)
 
 
+def clean_data(beta: float, T: Sequence[float] = T_GRID) -> pd.DataFrame:
+    """The clean law E_clean(T) as a family member: columns curve = "clean", k = 0, then curve()'s."""
+    clean = th.curve(beta=beta, T=np.asarray(T, float))
+    clean.insert(0, "curve", "clean")
+    clean.insert(1, "k", 0)
+    return clean
+
+
 def cut_data(beta: float, *, by: str = "k", values: Sequence[float] = K_FAMILY, beta_ai: float | None = None,
-             T: Sequence[float] = T_GRID) -> tuple[pd.DataFrame, pd.DataFrame]:
+             T: Sequence[float] = T_GRID, clean: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Panel 2 (Theorem 2.1): curves for several cuts (k, or top-p mapped to k through Zipf(beta')),
-    and one row per cut with its plateau zeta(beta,k+1)/zeta(beta) and knee T_knee."""
+    and one row per cut with its plateau zeta(beta,k+1)/zeta(beta) and knee T_knee. ``clean`` is
+    :func:`clean_data` on the same T grid when the caller already has it."""
     bp = beta if beta_ai is None else beta_ai
     curves, marks = [], []
     for v in values:
@@ -64,9 +73,7 @@ def cut_data(beta: float, *, by: str = "k", values: Sequence[float] = K_FAMILY, 
         curves.append(df)
         marks.append({"curve": label, "k": k, "plateau": float(th.cut_plateau(beta, k)[()]),
                       "T_knee": float(th.knee_T(beta, k)[()])})
-    clean = th.curve(beta=beta, T=np.asarray(T, float))
-    clean.insert(0, "curve", "clean")
-    clean.insert(1, "k", 0)
+    clean = clean_data(beta, T) if clean is None else clean
     return pd.concat([clean] + curves, ignore_index=True), pd.DataFrame(marks)
 
 

@@ -80,3 +80,12 @@ def preset_selector(page: str, container: Any = None) -> P.Preset | None:
             box.caption(f"⚠️ Not from the paper (project assumption): {active.assumed}")
         box.markdown(f"[Link to this scenario](./{page}?{P.query_string(page, active)})")
     return active
+
+
+def sidebar_top(page: str) -> P.Preset | None:
+    """The top of a theory page's sidebar: the scenario selector, then the "Parameters" header
+    with its note that every slider is in the URL. Returns the active preset or None."""
+    active = preset_selector(page)
+    st.sidebar.header("Parameters")
+    st.sidebar.caption("Every slider is in the URL: copy the address bar to share this view.")
+    return active
